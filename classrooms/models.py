@@ -1,0 +1,318 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+
+def _check_role(user, role, field, message, errors):
+    if user is not None and user.role != role:
+        errors[field] = message
+
+
+class SchoolYear(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+
+    class Meta:
+        verbose_name = _("school year")
+        verbose_name_plural = _("school years")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=F("starts_on")),
+                name="classrooms_schoolyear_ends_after_start",
+                violation_error_message=_("A school year must end after it starts."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+            raise ValidationError(
+                {"ends_on": _("A school year must end after it starts.")}
+            )
+
+
+class Term(models.Model):
+    """A grading period inside a school year."""
+
+    school_year = models.ForeignKey(
+        SchoolYear,
+        on_delete=models.PROTECT,
+        related_name="terms",
+        verbose_name=_("school year"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    locked = models.BooleanField(
+        _("locked"),
+        default=False,
+        help_text=_("A locked term takes no more grade changes."),
+    )
+
+    class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        ordering = ["school_year__starts_on", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_year", "name"],
+                name="classrooms_term_unique_name_per_year",
+                violation_error_message=_(
+                    "This school year already has a term with this name."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=F("starts_on")),
+                name="classrooms_term_ends_after_start",
+                violation_error_message=_("A term must end after it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.school_year} · {self.name}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+            errors["ends_on"] = _("A term must end after it starts.")
+        if self.school_year_id and self.starts_on and self.ends_on:
+            year = self.school_year
+            if self.starts_on < year.starts_on or self.ends_on > year.ends_on:
+                errors.setdefault(
+                    "ends_on" if self.starts_on >= year.starts_on else "starts_on",
+                    _("A term must lie inside its school year (%(start)s to %(end)s).")
+                    % {"start": year.starts_on, "end": year.ends_on},
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Subject(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ClassroomQuerySet(models.QuerySet):
+    def taught_by(self, teacher):
+        return self.filter(Q(teacher=teacher) | Q(subjects__teacher=teacher)).distinct()
+
+
+class Classroom(models.Model):
+    """A class group such as "7A" in one school year, with its homeroom teacher."""
+
+    school_year = models.ForeignKey(
+        SchoolYear,
+        on_delete=models.PROTECT,
+        related_name="classrooms",
+        verbose_name=_("school year"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    grade_level = models.PositiveSmallIntegerField(_("grade level"))
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="homerooms",
+        verbose_name=_("homeroom teacher"),
+        limit_choices_to={"role": Role.TEACHER},
+    )
+
+    objects = ClassroomQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("classroom")
+        verbose_name_plural = _("classrooms")
+        ordering = ["school_year__starts_on", "grade_level", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_year", "name"],
+                name="classrooms_classroom_unique_name_per_year",
+                violation_error_message=_(
+                    "This school year already has a classroom with this name."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.school_year})"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.teacher_id:
+            _check_role(
+                self.teacher,
+                Role.TEACHER,
+                "teacher",
+                _("The homeroom teacher must have the teacher role."),
+                errors,
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class ClassroomSubject(models.Model):
+    """A subject taught in a classroom: the unit that is graded."""
+
+    classroom = models.ForeignKey(
+        Classroom,
+        on_delete=models.PROTECT,
+        related_name="subjects",
+        verbose_name=_("classroom"),
+    )
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.PROTECT,
+        related_name="classroom_subjects",
+        verbose_name=_("subject"),
+    )
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="taught_subjects",
+        verbose_name=_("teacher"),
+        blank=True,
+        limit_choices_to={"role": Role.TEACHER},
+        help_text=_("Leave empty to use the classroom's homeroom teacher."),
+    )
+
+    class Meta:
+        verbose_name = _("classroom subject")
+        verbose_name_plural = _("classroom subjects")
+        ordering = ["classroom__name", "subject__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["classroom", "subject"],
+                name="classrooms_classroomsubject_unique",
+                violation_error_message=_(
+                    "This subject is already taught in this classroom."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subject} · {self.classroom.name}"
+
+    def save(self, *args, **kwargs):
+        if not self.teacher_id and self.classroom_id:
+            self.teacher_id = self.classroom.teacher_id
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if not self.teacher_id and self.classroom_id:
+            self.teacher_id = self.classroom.teacher_id
+        errors = {}
+        if self.teacher_id:
+            _check_role(
+                self.teacher,
+                Role.TEACHER,
+                "teacher",
+                _("A subject's teacher must have the teacher role."),
+                errors,
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def current(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+
+    def withdrawn(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(withdrawn_on__lte=on)
+
+
+class Enrollment(models.Model):
+    """A student in a classroom. Withdrawal sets a date; nothing is deleted."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        verbose_name=_("student"),
+        limit_choices_to={"role": Role.STUDENT},
+    )
+    classroom = models.ForeignKey(
+        Classroom,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        verbose_name=_("classroom"),
+    )
+    enrolled_on = models.DateField(_("enrolled on"), default=timezone.localdate)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["classroom__name", "student__full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "classroom"],
+                name="classrooms_enrollment_unique_pair",
+                violation_error_message=_(
+                    "This student is already enrolled in this classroom."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True)
+                | Q(withdrawn_on__gte=F("enrolled_on")),
+                name="classrooms_enrollment_withdrawn_after_enrolled",
+                violation_error_message=_(
+                    "A withdrawal cannot come before the enrollment."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student} · {self.classroom}"
+
+    @property
+    def is_withdrawn(self):
+        return (
+            self.withdrawn_on is not None and self.withdrawn_on <= timezone.localdate()
+        )
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.student_id:
+            _check_role(
+                self.student,
+                Role.STUDENT,
+                "student",
+                _("Only a user with the student role can be enrolled."),
+                errors,
+            )
+        if (
+            self.withdrawn_on
+            and self.enrolled_on
+            and self.withdrawn_on < self.enrolled_on
+        ):
+            errors["withdrawn_on"] = _(
+                "A withdrawal cannot come before the enrollment."
+            )
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,158 @@
+"""Reads of classrooms, scoped to what the user may see.
+
+A classroom the user has no tie to does not exist for them: `get_classroom_for_user`
+raises 404 rather than confirm it.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from classrooms.models import Classroom, ClassroomSubject, Enrollment, SchoolYear, Term
+
+SUBJECTS_WITH_TEACHERS = Prefetch(
+    "subjects",
+    queryset=ClassroomSubject.objects.select_related("subject", "teacher").order_by(
+        "subject__name"
+    ),
+)
+
+
+def current_school_year(today=None) -> SchoolYear | None:
+    today = today or timezone.localdate()
+    return (
+        SchoolYear.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
+        or SchoolYear.objects.order_by("-starts_on").first()
+    )
+
+
+@dataclass(frozen=True)
+class TeacherClasses:
+    homerooms: list[Classroom]
+    taught_subjects: list[ClassroomSubject]
+
+
+def classes_taught_by(teacher: User) -> TeacherClasses:
+    homerooms = list(
+        Classroom.objects.filter(teacher=teacher)
+        .select_related("school_year")
+        .prefetch_related(SUBJECTS_WITH_TEACHERS)
+        .order_by("-school_year__starts_on", "grade_level", "name")
+    )
+    taught = list(
+        ClassroomSubject.objects.filter(teacher=teacher)
+        .select_related("classroom__school_year", "subject")
+        .order_by(
+            "-classroom__school_year__starts_on", "classroom__name", "subject__name"
+        )
+    )
+    return TeacherClasses(homerooms=homerooms, taught_subjects=taught)
+
+
+def current_classes_of_student(student: User) -> list[Classroom]:
+    enrollments = Enrollment.objects.current().filter(student=student)
+    return list(
+        Classroom.objects.filter(enrollments__in=enrollments)
+        .select_related("school_year", "teacher")
+        .prefetch_related(SUBJECTS_WITH_TEACHERS)
+        .order_by("-school_year__starts_on", "name")
+    )
+
+
+def all_classrooms() -> list[Classroom]:
+    return list(
+        Classroom.objects.select_related("school_year", "teacher")
+        .prefetch_related(SUBJECTS_WITH_TEACHERS)
+        .order_by("-school_year__starts_on", "grade_level", "name")
+    )
+
+
+def visible_classrooms(user: User):
+    """Classrooms the user has a tie to: teaches or is enrolled in now (staff: all)."""
+    if user.is_staff:
+        return Classroom.objects.all()
+    if user.is_teacher:
+        return Classroom.objects.filter(
+            Q(teacher=user)
+            | Q(
+                pk__in=ClassroomSubject.objects.filter(teacher=user).values("classroom")
+            )
+        )
+    if user.is_student:
+        return Classroom.objects.filter(
+            pk__in=Enrollment.objects.current().filter(student=user).values("classroom")
+        )
+    return Classroom.objects.none()
+
+
+def get_classroom_for_user(user: User, pk: int) -> Classroom:
+    classroom = (
+        visible_classrooms(user)
+        .select_related("school_year", "teacher")
+        .prefetch_related(SUBJECTS_WITH_TEACHERS)
+        .filter(pk=pk)
+        .first()
+    )
+    if classroom is None:
+        raise Http404
+    return classroom
+
+
+def can_see_roster(user: User, classroom: Classroom) -> bool:
+    if user.is_staff:
+        return True
+    return classroom.teacher_id == user.pk or any(
+        subject.teacher_id == user.pk for subject in classroom.subjects.all()
+    )
+
+
+@dataclass(frozen=True)
+class Roster:
+    current: list[Enrollment]
+    withdrawn: list[Enrollment]
+
+
+def roster_of(classroom: Classroom) -> Roster:
+    today = timezone.localdate()
+    enrollments = list(
+        classroom.enrollments.select_related("student").order_by("student__full_name")
+    )
+    return Roster(
+        current=[
+            e for e in enrollments if not (e.withdrawn_on and e.withdrawn_on <= today)
+        ],
+        withdrawn=[
+            e for e in enrollments if e.withdrawn_on and e.withdrawn_on <= today
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class SchoolOverview:
+    school_year: SchoolYear | None
+    terms: list[Term]
+    classroom_count: int
+    student_count: int
+    teacher_count: int
+    enrollment_count: int
+
+
+def school_overview() -> SchoolOverview:
+    year = current_school_year()
+    terms = list(year.terms.order_by("starts_on")) if year else []
+    classrooms = (
+        Classroom.objects.filter(school_year=year) if year else Classroom.objects.none()
+    )
+    return SchoolOverview(
+        school_year=year,
+        terms=terms,
+        classroom_count=classrooms.count(),
+        student_count=User.objects.active().students().count(),
+        teacher_count=User.objects.active().teachers().count(),
+        enrollment_count=Enrollment.objects.current()
+        .filter(classroom__in=classrooms)
+        .count(),
+    )

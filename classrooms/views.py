@@ -1,0 +1,42 @@
+from django.views.generic import TemplateView
+
+from accounts.mixins import MemberRequiredMixin, StaffRequiredMixin
+from classrooms import selectors
+
+
+class MyClassesView(MemberRequiredMixin, TemplateView):
+    template_name = "classrooms/classroom_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if user.is_staff:
+            context["all_classrooms"] = selectors.all_classrooms()
+        elif user.is_teacher:
+            context["teacher_classes"] = selectors.classes_taught_by(user)
+        else:
+            context["student_classrooms"] = selectors.current_classes_of_student(user)
+        return context
+
+
+class ClassroomDetailView(MemberRequiredMixin, TemplateView):
+    template_name = "classrooms/classroom_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        classroom = selectors.get_classroom_for_user(
+            self.request.user, self.kwargs["pk"]
+        )
+        context["classroom"] = classroom
+        if selectors.can_see_roster(self.request.user, classroom):
+            context["roster"] = selectors.roster_of(classroom)
+        return context
+
+
+class SchoolOverviewView(StaffRequiredMixin, TemplateView):
+    template_name = "classrooms/school_overview.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["overview"] = selectors.school_overview()
+        return context

@@ -1,0 +1,61 @@
+import contextlib
+import ipaddress
+
+from django.conf import settings
+from django_ratelimit.exceptions import Ratelimited
+
+from school import views
+from school.ratelimits import RateLimitUnavailable
+
+
+def _trusted_networks():
+    return [
+        ipaddress.ip_network(entry, strict=False) for entry in settings.TRUSTED_PROXIES
+    ]
+
+
+def _is_trusted_proxy(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+class ClientIPMiddleware:
+    """Make REMOTE_ADDR the real client's address.
+
+    Only a proxy listed in TRUSTED_PROXIES may name the client, through X-Real-IP
+    (which the proxy overwrites). X-Forwarded-For is never read: its left-most entry
+    is whatever the client typed. Everything downstream, rate limits included, keys
+    on REMOTE_ADDR.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.trusted_networks = _trusted_networks()
+
+    def __call__(self, request):
+        peer = request.META.get("REMOTE_ADDR", "")
+        real_ip = request.META.get("HTTP_X_REAL_IP", "").strip()
+        if real_ip and _is_trusted_proxy(peer, self.trusted_networks):
+            with contextlib.suppress(ValueError):
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(real_ip))
+        return self.get_response(request)
+
+
+class RateLimitMiddleware:
+    """Answer a tripped rate limit with 429 and Retry-After instead of a 403."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Ratelimited):
+            return views.too_many_requests(request, exception)
+        if isinstance(exception, RateLimitUnavailable):
+            return views.temporarily_unavailable(request)
+        return None

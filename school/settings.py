@@ -1,0 +1,219 @@
+"""Settings for the school portal.
+
+Every value comes from the environment (or a `.env` file beside `manage.py`); the
+defaults are the embedded development setup: SQLite, local-memory cache, console
+email. Production differs by environment only: see `.env.example`.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _required_in_production(name, *, debug_default, cast=str):
+    """Read a setting that has a development default only while DEBUG is on."""
+    if name in env.ENVIRON:
+        return env.get_value(name, cast=cast)
+    if DEBUG:
+        return debug_default
+    raise ImproperlyConfigured(
+        f"{name} must be set in the environment when DEBUG is off."
+    )
+
+
+def _database_from_env():
+    default_url = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    try:
+        config = env.db_url("DATABASE_URL", default=default_url)
+    except (ImproperlyConfigured, ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a valid database URL: {exc}"
+        ) from None
+    engine = config.get("ENGINE", "")
+    if not engine:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not a valid database URL: use "
+            "postgres://user:pass@host:port/name or sqlite:///path/to/db.sqlite3."
+        )
+    if engine == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+        config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = _required_in_production(
+    "SECRET_KEY", debug_default="development-only-insecure-key-never-use-in-production"
+)
+ALLOWED_HOSTS = _required_in_production(
+    "ALLOWED_HOSTS",
+    debug_default=["localhost", "127.0.0.1", "[::1]", "testserver"],
+    cast=list,
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Addresses of reverse proxies whose X-Real-IP header names the real client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+INSTALLED_APPS = [
+    "school.admin_config.SchoolAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "school",
+    "accounts",
+    "classrooms",
+    "grades",
+]
+
+MIDDLEWARE = [
+    "school.middleware.ClientIPMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "school.middleware.RateLimitMiddleware",
+]
+
+ROOT_URLCONF = "school.urls"
+WSGI_APPLICATION = "school.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "school.context_processors.school",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                # Short timeouts so a dead Redis costs a request one second, not a hang;
+                # errors are swallowed so the portal keeps serving from the database.
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "IGNORE_EXCEPTIONS": True,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "school.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions live in the database behind the cache: a cache outage logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+AUTH_USER_MODEL = "accounts.User"
+# Emails are unique case-insensitively through a UniqueConstraint on Lower("email"),
+# which this check cannot see.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.RoleAwareBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
+
+_VALIDATORS = "django.contrib.auth.password_validation"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATORS}.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="School portal <portal@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+SCHOOL_NAME = env.str("SCHOOL_NAME", default="Demo School")
+
+# A grid of 60 students x 40 assessments posts about 5,000 fields; Django's default
+# (1,000) would refuse it with a 400 and lose the teacher's work.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=10_000)
+
+# Rate limits count POSTs in the default cache (Redis when REDIS_URL is set).
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATE_LIMIT_LOGIN_PER_ACCOUNT_IP = env.str(
+    "RATE_LIMIT_LOGIN_PER_ACCOUNT_IP", default="5/5m"
+)
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False
+)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOGGING_CONFIG = None
+from school.logging import configure_logging  # noqa: E402
+
+configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from school import views
+
+urlpatterns = [
+    path("health-check", views.health_check, name="health_check"),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("classrooms.urls")),
+]
