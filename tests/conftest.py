@@ -1,0 +1,91 @@
+"""Personas shared by every test, as DESIGN.md names them.
+
+`teacher` is the homeroom teacher of `classroom` and teaches its `classroom_subject`;
+`student` is enrolled there and advised by `advisor`. `other_teacher` and
+`other_student` belong to `other_classroom` and have no tie to the first one.
+"""
+
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters and cached sessions live in the cache (Redis in CI):
+    # each test starts from an empty one.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return factories.TEST_PASSWORD
+
+
+@pytest.fixture
+def admin(db):
+    return factories.AdminFactory(full_name="Ada Admin", email="ada.admin@example.org")
+
+
+@pytest.fixture
+def teacher(db):
+    return factories.TeacherFactory(
+        full_name="Tomás Teacher", email="tomas@example.org"
+    )
+
+
+@pytest.fixture
+def other_teacher(db):
+    return factories.TeacherFactory(full_name="Olga Other", email="olga@example.org")
+
+
+@pytest.fixture
+def advisor(db):
+    return factories.TeacherFactory(full_name="Ana Advisor", email="ana@example.org")
+
+
+@pytest.fixture
+def school_year(db):
+    return factories.SchoolYearFactory()
+
+
+@pytest.fixture
+def classroom(teacher, school_year):
+    return factories.ClassroomFactory(
+        name="7A", teacher=teacher, school_year=school_year
+    )
+
+
+@pytest.fixture
+def classroom_subject(classroom):
+    return factories.ClassroomSubjectFactory(
+        classroom=classroom,
+        subject=factories.SubjectFactory(name="Mathematics", code="MATH"),
+    )
+
+
+@pytest.fixture
+def student(classroom, advisor):
+    student = factories.StudentFactory(
+        full_name="Sofía Student", email="sofia@example.org"
+    )
+    factories.EnrollmentFactory(student=student, classroom=classroom)
+    factories.AdvisingFactory(teacher=advisor, student=student)
+    return student
+
+
+@pytest.fixture
+def other_classroom(other_teacher, school_year):
+    return factories.ClassroomFactory(
+        name="8B", teacher=other_teacher, school_year=school_year
+    )
+
+
+@pytest.fixture
+def other_student(other_classroom):
+    student = factories.StudentFactory(full_name="Omar Other", email="omar@example.org")
+    factories.EnrollmentFactory(student=student, classroom=other_classroom)
+    return student

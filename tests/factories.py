@@ -1,0 +1,157 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import Advising, Role, User
+from classrooms.models import (
+    Classroom,
+    ClassroomSubject,
+    Enrollment,
+    SchoolYear,
+    Subject,
+    Term,
+)
+from grades.models import Assessment, Category, Score, ScoreState, TermGrade
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name")
+    role = Role.STUDENT
+    password = factory.django.Password(TEST_PASSWORD)
+
+
+class StudentFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"student{n}@example.org")
+    role = Role.STUDENT
+
+
+class TeacherFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"teacher{n}@example.org")
+    role = Role.TEACHER
+
+
+class AdminFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"admin{n}@example.org")
+    role = Role.ADMIN
+
+
+class AdvisingFactory(DjangoModelFactory):
+    class Meta:
+        model = Advising
+
+    teacher = factory.SubFactory(TeacherFactory)
+    student = factory.SubFactory(StudentFactory)
+
+
+class SchoolYearFactory(DjangoModelFactory):
+    class Meta:
+        model = SchoolYear
+        django_get_or_create = ("name",)
+
+    name = "2026-2027"
+    starts_on = datetime.date(2026, 9, 1)
+    ends_on = datetime.date(2027, 6, 30)
+
+
+class TermFactory(DjangoModelFactory):
+    class Meta:
+        model = Term
+
+    school_year = factory.SubFactory(SchoolYearFactory)
+    name = factory.Sequence(lambda n: f"Term {n}")
+    starts_on = datetime.date(2026, 9, 1)
+    ends_on = datetime.date(2027, 1, 31)
+
+
+class SubjectFactory(DjangoModelFactory):
+    class Meta:
+        model = Subject
+
+    name = factory.Sequence(lambda n: f"Subject {n}")
+    code = factory.Sequence(lambda n: f"S{n}")
+
+
+class ClassroomFactory(DjangoModelFactory):
+    class Meta:
+        model = Classroom
+
+    school_year = factory.SubFactory(SchoolYearFactory)
+    name = factory.Sequence(lambda n: f"Class {n}")
+    grade_level = 7
+    teacher = factory.SubFactory(TeacherFactory)
+
+
+class ClassroomSubjectFactory(DjangoModelFactory):
+    class Meta:
+        model = ClassroomSubject
+
+    classroom = factory.SubFactory(ClassroomFactory)
+    subject = factory.SubFactory(SubjectFactory)
+    teacher = factory.LazyAttribute(lambda o: o.classroom.teacher)
+
+
+class EnrollmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    student = factory.SubFactory(StudentFactory)
+    classroom = factory.SubFactory(ClassroomFactory)
+    enrolled_on = datetime.date(2026, 9, 1)
+
+
+class CategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    classroom_subject = factory.SubFactory(ClassroomSubjectFactory)
+    name = factory.Sequence(lambda n: f"Category {n}")
+    weight = Decimal("50")
+
+
+class AssessmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    classroom_subject = factory.SubFactory(ClassroomSubjectFactory)
+    term = factory.SubFactory(
+        TermFactory,
+        school_year=factory.SelfAttribute("..classroom_subject.classroom.school_year"),
+    )
+    category = factory.SubFactory(
+        CategoryFactory, classroom_subject=factory.SelfAttribute("..classroom_subject")
+    )
+    title = factory.Sequence(lambda n: f"Assessment {n}")
+    max_points = Decimal("20")
+    due_on = datetime.date(2026, 10, 1)
+
+
+class ScoreFactory(DjangoModelFactory):
+    class Meta:
+        model = Score
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    student = factory.SubFactory(StudentFactory)
+    points = Decimal("15")
+    state = ScoreState.GRADED
+
+
+class TermGradeFactory(DjangoModelFactory):
+    class Meta:
+        model = TermGrade
+
+    student = factory.SubFactory(StudentFactory)
+    classroom_subject = factory.SubFactory(ClassroomSubjectFactory)
+    term = factory.SubFactory(
+        TermFactory,
+        school_year=factory.SelfAttribute("..classroom_subject.classroom.school_year"),
+    )
+    computed = Decimal("85.0")
