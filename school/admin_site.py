@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from accounts.ratelimits import enforce_login_limits
 
@@ -15,6 +18,8 @@ class SchoolAdminSite(admin.AdminSite):
         context["site_header"] = settings.SCHOOL_NAME
         return context
 
+    @method_decorator(never_cache)
+    @login_not_required
     def login(self, request, extra_context=None):
         # The admin's login form is a second way in: it gets the portal login's limits.
         if request.method == "POST":

@@ -28,21 +28,25 @@ def _required_in_production(name, *, debug_default, cast=str):
     )
 
 
+SUPPORTED_DATABASE_SCHEMES = ("postgres", "postgresql", "sqlite")
+
+
 def _database_from_env():
     default_url = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    try:
-        config = env.db_url("DATABASE_URL", default=default_url)
-    except (ImproperlyConfigured, ValueError, KeyError) as exc:
-        raise ImproperlyConfigured(
-            f"DATABASE_URL is not a valid database URL: {exc}"
-        ) from None
-    engine = config.get("ENGINE", "")
-    if not engine:
+    url = env.str("DATABASE_URL", default=default_url)
+    scheme, separator, _rest = url.partition("://")
+    if not separator or scheme not in SUPPORTED_DATABASE_SCHEMES:
         raise ImproperlyConfigured(
             "DATABASE_URL is not a valid database URL: use "
             "postgres://user:pass@host:port/name or sqlite:///path/to/db.sqlite3."
         )
-    if engine == "django.db.backends.postgresql":
+    try:
+        config = environ.Env.db_url_config(url)
+    except (ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a valid database URL: {exc}"
+        ) from None
+    if config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
         config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True
@@ -170,9 +174,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("STATIC_MANIFEST", default=not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }

@@ -13,3 +13,5 @@ os.environ.setdefault(
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("EMAIL_URL", "consolemail://")
+# Hashed file names need `collectstatic`; tests serve the source files.
+os.environ.setdefault("STATIC_MANIFEST", "false")

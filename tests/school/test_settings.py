@@ -1,0 +1,91 @@
+"""Start-up with a bad environment: one clear line naming the variable, no traceback."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "s" * 50,
+    "ALLOWED_HOSTS": "school.example.org",
+    "DATABASE_URL": "sqlite:////tmp/school-settings-test.sqlite3",
+}
+
+
+def manage_check(**overrides):
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    env.update(PRODUCTION_ENV)
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_it_starts_with_a_complete_production_environment():
+    result = manage_check()
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_it_stops_with_one_line_when_a_production_variable_is_missing(variable):
+    result = manage_check(**{variable: None})
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        f"Configuration error: {variable} must be set in the environment "
+        "when DEBUG is off."
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_it_runs_without_secret_key_in_debug_mode():
+    result = manage_check(DEBUG="true", SECRET_KEY=None, ALLOWED_HOSTS=None)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["not a url", "mysqlx://nowhere/db", "postgres//missing-colon/db"]
+)
+def test_it_stops_with_one_line_on_a_malformed_database_url(url):
+    result = manage_check(DATABASE_URL=url)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "Configuration error: DATABASE_URL is not a valid database"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_gunicorn_entry_point_reports_the_same_line():
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    env.update(PRODUCTION_ENV)
+    env.pop("SECRET_KEY")
+    result = subprocess.run(
+        [sys.executable, "-c", "import school.wsgi"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Configuration error: SECRET_KEY must be set in the environment "
+        "when DEBUG is off."
+    )
