@@ -1,6 +1,6 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -95,6 +95,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_user_email_ci_unique",
+                violation_error_code="duplicate_email",
                 violation_error_message=_(
                     "A user with this email address already exists."
                 ),
@@ -117,6 +118,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = UserManager.normalize_email(self.email)
         self.is_staff = self.role == Role.ADMIN or self.is_superuser
         super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None):
+        # A constraint over Lower("email") reports to the whole form; the person
+        # filling it in needs the message next to the email field.
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            duplicate = [e for e in general if e.code == "duplicate_email"]
+            if duplicate:
+                errors.setdefault("email", []).extend(duplicate)
+            rest = [e for e in general if e.code != "duplicate_email"]
+            if rest:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors) from None
 
     def get_full_name(self):
         return self.full_name

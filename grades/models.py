@@ -139,7 +139,7 @@ class Assessment(models.Model):
             if highest is not None and self.max_points < highest:
                 errors["max_points"] = _(
                     "Maximum points cannot be below a stored score (%(highest)s)."
-                ) % {"highest": highest}
+                ) % {"highest": highest.quantize(Decimal("0.01"))}
         if errors:
             raise ValidationError(errors)
 
@@ -307,6 +307,12 @@ class TermGrade(models.Model):
 
     def __str__(self):
         return f"{self.student} · {self.classroom_subject} · {self.term.name}"
+
+    def clean(self):
+        super().clean()
+        self.override_reason = self.override_reason.strip()
+        if self.override is not None and not self.override_reason:
+            raise ValidationError({"override_reason": _("An override needs a reason.")})
 
     @property
     def effective_percent(self):

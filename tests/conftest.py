@@ -116,5 +116,5 @@ def pytest_sessionfinish(session, exitstatus):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         skipped = reporter.stats.get("skipped", []) if reporter else []
         if skipped:
-            reporter.write_line(f"{len(skipped)} tests skipped: not allowed in CI", red=True)
+            reporter.write_line(f"{len(skipped)} skipped: not allowed in CI", red=True)
             session.exitstatus = 1
