@@ -46,7 +46,7 @@ ADMIN_NAME = "Marta Álvarez"
 # (full name, language). Teachers 1-6 are the homeroom teachers of CLASSROOMS, in
 # order; 7 teaches Science and 8 teaches English across several classrooms.
 TEACHERS = [
-    ("Carmen Ruiz Ortega", Language.SPANISH),
+    ("Carmen Ruiz Ortega", Language.ENGLISH),
     ("Daniel O'Brien", Language.ENGLISH),
     ("Hélène Marchand", Language.ENGLISH),
     ("Kwame Mensah", Language.ENGLISH),
@@ -157,6 +157,19 @@ def _weekday(day: datetime.date) -> datetime.date:
     return day
 
 
+def _enrolled_on(enrollment, day: datetime.date) -> bool:
+    """Whether the student was in the class on `day` (work due before joining or
+    after leaving is not theirs)."""
+    if enrollment.enrolled_on > day:
+        return False
+    return enrollment.withdrawn_on is None or enrollment.withdrawn_on > day
+
+
+def _model_name(model, count: int) -> str:
+    meta = model._meta
+    return str(meta.verbose_name if count == 1 else meta.verbose_name_plural)
+
+
 @dataclass
 class PersonPlan:
     email: str
@@ -187,7 +200,7 @@ class Plan:
 def build_plan() -> Plan:
     """Who is in the demo school, drawn from a private generator with a fixed seed."""
     rng = random.Random(SEED)  # noqa: S311 (demo data, not secrets)
-    admin = PersonPlan(f"admin@{DOMAIN}", ADMIN_NAME, Role.ADMIN, Language.SPANISH)
+    admin = PersonPlan(f"admin@{DOMAIN}", ADMIN_NAME, Role.ADMIN)
     teachers = [
         PersonPlan(f"teacher{n}@{DOMAIN}", name, Role.TEACHER, language)
         for n, (name, language) in enumerate(TEACHERS, start=1)
@@ -285,7 +298,10 @@ class Command(BaseCommand):
             users, password_note = self.seed_people(plan, options["password"])
             year, terms = self.seed_calendar()
             subjects = self.seed_subjects()
-            self.seed_classes(plan, users, year, terms, subjects)
+            classroom_subjects, enrollments = self.seed_classes(
+                plan, users, year, subjects
+            )
+            self.seed_grades(plan, users, terms[0], classroom_subjects, enrollments)
         self.report(plan, year, password_note)
 
     # Writing -----------------------------------------------------------------------
@@ -308,8 +324,30 @@ class Command(BaseCommand):
         return obj
 
     def count(self, model, number=1):
-        name = str(model._meta.verbose_name_plural)
-        self.created[name] = self.created.get(name, 0) + number
+        self.created[model] = self.created.get(model, 0) + number
+
+    def ensure(self, model, key, wanted, fetch=True):
+        """Create in bulk the rows of `wanted` ({natural key: fields}) that are missing.
+
+        `key` names the natural key's columns, the first of which narrows the query.
+        Existing rows are left as they are. Returns every wanted row by key (only
+        the keys when `fetch` is off: thousands of scores need no objects back).
+        """
+
+        def existing_rows():
+            firsts = {k[0] for k in wanted}
+            rows = model.objects.filter(**{f"{key[0]}__in": firsts})
+            if not fetch:
+                return dict.fromkeys(rows.values_list(*key))
+            return {tuple(getattr(row, name) for name in key): row for row in rows}
+
+        rows = existing_rows()
+        missing = [model(**fields) for k, fields in wanted.items() if k not in rows]
+        if missing:
+            model.objects.bulk_create(missing, batch_size=500)
+            self.count(model, len(missing))
+            rows = existing_rows()
+        return rows
 
     def seed_people(self, plan: Plan, password: str | None):
         emails = [person.email for person in plan.people]
@@ -328,16 +366,17 @@ class Command(BaseCommand):
                     f"demo needs it to be a {person.role}. Rename that account first."
                 )
             if user is None:
-                user = self.get_or_create(
-                    User,
-                    {"email": person.email},
-                    {
-                        "full_name": person.full_name,
-                        "role": person.role,
-                        "language": person.language,
-                        "password": hashed,
-                    },
+                # save(), not bulk_create: User.save() normalizes the email and
+                # derives is_staff from the role.
+                user = User(
+                    email=person.email,
+                    full_name=person.full_name,
+                    role=person.role,
+                    language=person.language,
+                    password=hashed,
                 )
+                user.save()
+                self.count(User)
             users[person.email] = user
         if password is not None:
             self.reset_passwords(existing.values(), password, hashed)
@@ -397,61 +436,67 @@ class Command(BaseCommand):
             for name, code in SUBJECTS
         }
 
-    def seed_classes(self, plan, users, year, terms, subjects):
-        term = terms[0]
+    def seed_classes(self, plan, users, year, subjects):
         start = year.starts_on
         withdrawn_on = _weekday(start + datetime.timedelta(days=WITHDRAWN_AFTER_DAYS))
-        by_classroom = {}
-        for student in plan.students:
-            by_classroom.setdefault(student.classroom, []).append(student)
-        for number, (name, grade_level) in enumerate(CLASSROOMS, start=1):
-            homeroom = users[f"teacher{number}@{DOMAIN}"]
-            classroom = self.get_or_create(
+        classrooms = {
+            name: self.get_or_create(
                 Classroom,
                 {"school_year": year, "name": name},
-                {"grade_level": grade_level, "teacher": homeroom},
+                {
+                    "grade_level": grade_level,
+                    "teacher": users[f"teacher{number}@{DOMAIN}"],
+                },
             )
-            enrollments = {}
-            for position, student in enumerate(by_classroom[name]):
-                user = users[student.email]
-                enrollments[student.email] = self.get_or_create(
-                    Enrollment,
-                    {"student": user, "classroom": classroom},
-                    {
-                        "enrolled_on": start,
-                        "withdrawn_on": withdrawn_on if student.withdrawn else None,
-                    },
-                )
-                if position % ADVISEE_EVERY == 0:
-                    self.get_or_create(Advising, {"teacher": homeroom, "student": user})
+            for number, (name, grade_level) in enumerate(CLASSROOMS, start=1)
+        }
+        enrollments = {}
+        advising = {}
+        for student in plan.students:
+            classroom = classrooms[student.classroom]
+            user = users[student.email]
+            enrollments[classroom.pk, user.pk] = {
+                "classroom": classroom,
+                "student": user,
+                "enrolled_on": start,
+                "withdrawn_on": withdrawn_on if student.withdrawn else None,
+            }
+            # The homeroom teacher advises every third student of the class.
+            if (student.number - 1) % STUDENTS_PER_CLASSROOM % ADVISEE_EVERY == 0:
+                teacher = classroom.teacher
+                advising[teacher.pk, user.pk] = {"teacher": teacher, "student": user}
+        enrollments = self.ensure(
+            Enrollment, ("classroom_id", "student_id"), enrollments
+        )
+        self.ensure(Advising, ("teacher_id", "student_id"), advising)
+        classroom_subjects = []
+        for name, classroom in classrooms.items():
             for _subject_name, code in SUBJECTS:
-                teacher = homeroom
+                teacher = classroom.teacher
                 subject_teacher = SUBJECT_TEACHERS.get(code)
                 if subject_teacher and name in subject_teacher[1]:
                     teacher = users[f"teacher{subject_teacher[0]}@{DOMAIN}"]
-                classroom_subject = self.get_or_create(
-                    ClassroomSubject,
-                    {"classroom": classroom, "subject": subjects[code]},
-                    {"teacher": teacher},
+                classroom_subjects.append(
+                    self.get_or_create(
+                        ClassroomSubject,
+                        {"classroom": classroom, "subject": subjects[code]},
+                        {"teacher": teacher},
+                    )
                 )
-                self.seed_gradebook(
-                    classroom_subject, term, by_classroom[name], users, enrollments
-                )
+        return classroom_subjects, enrollments
 
-    def seed_gradebook(self, classroom_subject, term, students, users, enrollments):
-        categories = {
-            name: self.get_or_create(
-                Category,
-                {"classroom_subject": classroom_subject, "name": name},
-                {"weight": weight},
-            )
-            for name, weight in CATEGORIES
-        }
-        # The draws depend only on the plan, never on what the database holds.
-        classroom, subject = classroom_subject.classroom, classroom_subject.subject
-        rng = random.Random(f"{SEED}:{classroom.name}:{subject.code}")  # noqa: S311
+    def seed_grades(self, plan, users, term, classroom_subjects, enrollments):
+        categories = self.ensure(
+            Category,
+            ("classroom_subject_id", "name"),
+            {
+                (cs.pk, name): {"classroom_subject": cs, "name": name, "weight": weight}
+                for cs in classroom_subjects
+                for name, weight in CATEGORIES
+            },
+        )
         start = term.school_year.starts_on
-        new_scores = []
+        planned = []
         for title, category, max_points, days, published in ASSESSMENTS:
             due_on = _weekday(start + datetime.timedelta(days=days))
             published_at = None
@@ -459,42 +504,53 @@ class Command(BaseCommand):
                 published_at = timezone.make_aware(
                     datetime.datetime.combine(due_on, datetime.time(16, 0))
                 )
-            assessment = self.get_or_create(
-                Assessment,
-                {"classroom_subject": classroom_subject, "term": term, "title": title},
-                {
-                    "category": categories[category],
+            planned.append((title, category, max_points, due_on, published_at))
+        assessments = self.ensure(
+            Assessment,
+            ("classroom_subject_id", "term_id", "title"),
+            {
+                (cs.pk, term.pk, title): {
+                    "classroom_subject": cs,
+                    "term": term,
+                    "category": categories[cs.pk, category],
+                    "title": title,
                     "max_points": max_points,
                     "due_on": due_on,
                     "published_at": published_at,
-                },
-            )
-            scored = set(assessment.scores.values_list("student_id", flat=True))
-            for student in students:
-                state, points, comment = score_values(
-                    rng, student.ability, max_points, published
-                )
-                user = users[student.email]
-                enrollment = enrollments[student.email]
-                if enrollment.enrolled_on > due_on or (
-                    enrollment.withdrawn_on and enrollment.withdrawn_on <= due_on
-                ):
-                    continue
-                if user.pk in scored:
-                    continue
-                new_scores.append(
-                    Score(
-                        assessment=assessment,
-                        student=user,
-                        state=state,
-                        points=points,
-                        comment=comment,
-                        updated_by=classroom_subject.teacher,
+                }
+                for cs in classroom_subjects
+                for title, category, max_points, due_on, published_at in planned
+            },
+        )
+        by_classroom = {}
+        for student in plan.students:
+            by_classroom.setdefault(student.classroom, []).append(student)
+        scores = {}
+        for cs in classroom_subjects:
+            classroom, subject = cs.classroom, cs.subject
+            # The draws depend only on the plan, never on what the database holds.
+            rng = random.Random(f"{SEED}:{classroom.name}:{subject.code}")  # noqa: S311
+            for title, _category, max_points, due_on, published_at in planned:
+                assessment = assessments[cs.pk, term.pk, title]
+                due_on = assessment.due_on or due_on
+                for student in by_classroom.get(classroom.name, []):
+                    state, points, comment = score_values(
+                        rng, student.ability, max_points, published_at is not None
                     )
-                )
-        Score.objects.bulk_create(new_scores, batch_size=500)
-        if new_scores:
-            self.count(Score, len(new_scores))
+                    user = users[student.email]
+                    if not _enrolled_on(enrollments[classroom.pk, user.pk], due_on):
+                        continue
+                    if points is not None:  # within a maximum edited since
+                        points = min(points, assessment.max_points)
+                    scores[assessment.pk, user.pk] = {
+                        "assessment": assessment,
+                        "student": user,
+                        "state": state,
+                        "points": points,
+                        "comment": comment,
+                        "updated_by_id": cs.teacher_id,
+                    }
+        self.ensure(Score, ("assessment_id", "student_id"), scores, fetch=False)
 
     # Reporting ---------------------------------------------------------------------
 
@@ -502,7 +558,9 @@ class Command(BaseCommand):
         out = self.stdout
         if self.created:
             total = sum(self.created.values())
-            details = ", ".join(f"{n} {name}" for name, n in self.created.items())
+            details = ", ".join(
+                f"{n} {_model_name(model, n)}" for model, n in self.created.items()
+            )
             out.write(
                 self.style.SUCCESS(
                     f"Demo school {year.name} is ready: created {total} rows "
@@ -516,10 +574,10 @@ class Command(BaseCommand):
                 )
             )
         homerooms = {
-            f"teacher{n}@{DOMAIN}": name
-            for n, (name, _level) in enumerate(CLASSROOMS, 1)
+            f"teacher{n}@{DOMAIN}": f"homeroom teacher of {name}"
+            for n, (name, _level) in enumerate(CLASSROOMS, start=1)
         }
-        subject_names = dict((code, name) for name, code in SUBJECTS)
+        subject_names = {code: name for name, code in SUBJECTS}
         for code, (number, rooms) in SUBJECT_TEACHERS.items():
             homerooms[f"teacher{number}@{DOMAIN}"] = (
                 f"{subject_names[code]} in {', '.join(rooms)}"
