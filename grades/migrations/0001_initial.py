@@ -8,159 +8,532 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('classrooms', '0001_initial'),
+        ("classrooms", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('weight', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='weight')),
-                ('classroom_subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='categories', to='classrooms.classroomsubject', verbose_name='classroom subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "weight",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="weight"
+                    ),
+                ),
+                (
+                    "classroom_subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="categories",
+                        to="classrooms.classroomsubject",
+                        verbose_name="classroom subject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['classroom_subject', 'name'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["classroom_subject", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('max_points', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='maximum points')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='due on')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published at')),
-                ('archived_at', models.DateTimeField(blank=True, null=True, verbose_name='archived at')),
-                ('classroom_subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='classrooms.classroomsubject', verbose_name='classroom subject')),
-                ('term', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='classrooms.term', verbose_name='term')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='grades.category', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "max_points",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=6, verbose_name="maximum points"
+                    ),
+                ),
+                (
+                    "due_on",
+                    models.DateField(blank=True, null=True, verbose_name="due on"),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="published at"
+                    ),
+                ),
+                (
+                    "archived_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="archived at"
+                    ),
+                ),
+                (
+                    "classroom_subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="classrooms.classroomsubject",
+                        verbose_name="classroom subject",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="classrooms.term",
+                        verbose_name="term",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="grades.category",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assessment',
-                'verbose_name_plural': 'assessments',
-                'ordering': ['term', 'due_on', 'title'],
+                "verbose_name": "assessment",
+                "verbose_name_plural": "assessments",
+                "ordering": ["term", "due_on", "title"],
             },
         ),
         migrations.CreateModel(
-            name='GradeBand',
+            name="GradeBand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('letter', models.CharField(max_length=5, unique=True, verbose_name='letter')),
-                ('min_percent', models.DecimalField(decimal_places=1, max_digits=4, unique=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='from percent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "letter",
+                    models.CharField(max_length=5, unique=True, verbose_name="letter"),
+                ),
+                (
+                    "min_percent",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=4,
+                        unique=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                        verbose_name="from percent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grade band',
-                'verbose_name_plural': 'grading scale',
-                'ordering': ['-min_percent'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('min_percent__gte', 0), ('min_percent__lte', 100)), name='grades_gradeband_percent_range', violation_error_message='A band starts between 0 and 100 percent.')],
+                "verbose_name": "grade band",
+                "verbose_name_plural": "grading scale",
+                "ordering": ["-min_percent"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("min_percent__gte", 0), ("min_percent__lte", 100)
+                        ),
+                        name="grades_gradeband_percent_range",
+                        violation_error_message="A band starts between 0 and 100 percent.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Score',
+            name="Score",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='points')),
-                ('state', models.CharField(choices=[('graded', 'Graded'), ('excused', 'Excused'), ('missing', 'Missing'), ('blank', 'Not graded yet')], default='blank', max_length=10, verbose_name='state')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='grades.assessment', verbose_name='assessment')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to=settings.AUTH_USER_MODEL, verbose_name='student')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "points",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="points",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("graded", "Graded"),
+                            ("excused", "Excused"),
+                            ("missing", "Missing"),
+                            ("blank", "Not graded yet"),
+                        ],
+                        default="blank",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, editable=False, verbose_name="version"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated at"),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scores",
+                        to="grades.assessment",
+                        verbose_name="assessment",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scores",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="student",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'score',
-                'verbose_name_plural': 'scores',
-                'ordering': ['assessment', 'student__full_name'],
+                "verbose_name": "score",
+                "verbose_name_plural": "scores",
+                "ordering": ["assessment", "student__full_name"],
             },
         ),
         migrations.CreateModel(
-            name='TermGrade',
+            name="TermGrade",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('computed', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='computed percent')),
-                ('override', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='override percent')),
-                ('override_reason', models.CharField(blank=True, max_length=500, verbose_name='override reason')),
-                ('comment', models.TextField(blank=True, verbose_name="teacher's comment")),
-                ('published_percent', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='published percent')),
-                ('published_letter', models.CharField(blank=True, max_length=5, verbose_name='published letter')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published at')),
-                ('classroom_subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='term_grades', to='classrooms.classroomsubject', verbose_name='classroom subject')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='term_grades', to=settings.AUTH_USER_MODEL, verbose_name='student')),
-                ('term', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='term_grades', to='classrooms.term', verbose_name='term')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "computed",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                        verbose_name="computed percent",
+                    ),
+                ),
+                (
+                    "override",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                        verbose_name="override percent",
+                    ),
+                ),
+                (
+                    "override_reason",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="override reason"
+                    ),
+                ),
+                (
+                    "comment",
+                    models.TextField(blank=True, verbose_name="teacher's comment"),
+                ),
+                (
+                    "published_percent",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        verbose_name="published percent",
+                    ),
+                ),
+                (
+                    "published_letter",
+                    models.CharField(
+                        blank=True, max_length=5, verbose_name="published letter"
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="published at"
+                    ),
+                ),
+                (
+                    "classroom_subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="term_grades",
+                        to="classrooms.classroomsubject",
+                        verbose_name="classroom subject",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="term_grades",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="student",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="term_grades",
+                        to="classrooms.term",
+                        verbose_name="term",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'term grade',
-                'verbose_name_plural': 'term grades',
-                'ordering': ['term', 'classroom_subject', 'student__full_name'],
+                "verbose_name": "term grade",
+                "verbose_name_plural": "term grades",
+                "ordering": ["term", "classroom_subject", "student__full_name"],
             },
         ),
         migrations.CreateModel(
-            name='GradeChange',
+            name="GradeChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='changed at')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='before')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='after')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='request id')),
-                ('changed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
-                ('score', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='changes', to='grades.score', verbose_name='score')),
-                ('term_grade', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='changes', to='grades.termgrade', verbose_name='term grade')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "changed_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="changed at"
+                    ),
+                ),
+                (
+                    "before",
+                    models.JSONField(blank=True, null=True, verbose_name="before"),
+                ),
+                (
+                    "after",
+                    models.JSONField(blank=True, null=True, verbose_name="after"),
+                ),
+                (
+                    "reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="reason"),
+                ),
+                (
+                    "request_id",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="request id"
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="changed by",
+                    ),
+                ),
+                (
+                    "score",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="changes",
+                        to="grades.score",
+                        verbose_name="score",
+                    ),
+                ),
+                (
+                    "term_grade",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="changes",
+                        to="grades.termgrade",
+                        verbose_name="term grade",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grade change',
-                'verbose_name_plural': 'grade changes',
-                'ordering': ['-changed_at'],
+                "verbose_name": "grade change",
+                "verbose_name_plural": "grade changes",
+                "ordering": ["-changed_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('classroom_subject', 'name'), name='grades_category_unique_name', violation_error_message='This subject already has a category with this name.'),
+            model_name="category",
+            constraint=models.UniqueConstraint(
+                fields=("classroom_subject", "name"),
+                name="grades_category_unique_name",
+                violation_error_message="This subject already has a category with this name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gt', 0)), name='grades_category_weight_positive', violation_error_message="A category's weight must be more than zero."),
+            model_name="category",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gt", 0)),
+                name="grades_category_weight_positive",
+                violation_error_message="A category's weight must be more than zero.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('max_points__gt', 0)), name='grades_assessment_max_points_positive', violation_error_message='Maximum points must be more than zero.'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_points__gt", 0)),
+                name="grades_assessment_max_points_positive",
+                violation_error_message="Maximum points must be more than zero.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.UniqueConstraint(fields=('assessment', 'student'), name='grades_score_unique_per_student', violation_error_message='This student already has a score for this assessment.'),
+            model_name="score",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "student"),
+                name="grades_score_unique_per_student",
+                violation_error_message="This student already has a score for this assessment.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.CheckConstraint(condition=models.Q(('points__isnull', True), ('points__gte', 0), _connector='OR'), name='grades_score_points_not_negative', violation_error_message='Points cannot be negative.'),
+            model_name="score",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("points__isnull", True), ("points__gte", 0), _connector="OR"
+                ),
+                name="grades_score_points_not_negative",
+                violation_error_message="Points cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'graded'), ('points__isnull', False)), models.Q(models.Q(('state', 'graded'), _negated=True), ('points__isnull', True)), _connector='OR'), name='grades_score_points_match_state', violation_error_message='A graded score needs points; excused, missing and blank scores have none.'),
+            model_name="score",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "graded"), ("points__isnull", False)),
+                    models.Q(
+                        models.Q(("state", "graded"), _negated=True),
+                        ("points__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="grades_score_points_match_state",
+                violation_error_message="A graded score needs points; excused, missing and blank scores have none.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='termgrade',
-            constraint=models.UniqueConstraint(fields=('student', 'classroom_subject', 'term'), name='grades_termgrade_unique', violation_error_message='This student already has a term grade for this subject and term.'),
+            model_name="termgrade",
+            constraint=models.UniqueConstraint(
+                fields=("student", "classroom_subject", "term"),
+                name="grades_termgrade_unique",
+                violation_error_message="This student already has a term grade for this subject and term.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='termgrade',
-            constraint=models.CheckConstraint(condition=models.Q(('override__isnull', True), models.Q(('override_reason', ''), _negated=True), _connector='OR'), name='grades_termgrade_override_has_reason', violation_error_message='An override needs a reason.'),
+            model_name="termgrade",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("override__isnull", True),
+                    models.Q(("override_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="grades_termgrade_override_has_reason",
+                violation_error_message="An override needs a reason.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='termgrade',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('computed__isnull', True), models.Q(('computed__gte', 0), ('computed__lte', 100)), _connector='OR'), models.Q(('override__isnull', True), models.Q(('override__gte', 0), ('override__lte', 100)), _connector='OR')), name='grades_termgrade_percent_range', violation_error_message='Percentages lie between 0 and 100.'),
+            model_name="termgrade",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("computed__isnull", True),
+                        models.Q(("computed__gte", 0), ("computed__lte", 100)),
+                        _connector="OR",
+                    ),
+                    models.Q(
+                        ("override__isnull", True),
+                        models.Q(("override__gte", 0), ("override__lte", 100)),
+                        _connector="OR",
+                    ),
+                ),
+                name="grades_termgrade_percent_range",
+                violation_error_message="Percentages lie between 0 and 100.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradechange',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('score__isnull', False), ('term_grade__isnull', True)), models.Q(('score__isnull', True), ('term_grade__isnull', False)), _connector='OR'), name='grades_gradechange_one_target', violation_error_message='A grade change records either a score or a term grade.'),
+            model_name="gradechange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("score__isnull", False), ("term_grade__isnull", True)),
+                    models.Q(("score__isnull", True), ("term_grade__isnull", False)),
+                    _connector="OR",
+                ),
+                name="grades_gradechange_one_target",
+                violation_error_message="A grade change records either a score or a term grade.",
+            ),
         ),
     ]
