@@ -1,1 +1,259 @@
-from django.contrib import admin  # noqa: F401
+"""The admin for the school's structure: years, terms, subjects, classrooms.
+
+Lists select their relations up front (no query per row). Inlines go further: an
+autocomplete widget normally runs one query per row to print the selected option;
+`PreloadedAutocompleteSelect` prints it from the row's own object, which the
+inline's queryset already selected.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import UserRoleChoicesMixin
+from classrooms.models import (
+    Classroom,
+    ClassroomSubject,
+    Enrollment,
+    SchoolYear,
+    Subject,
+    Term,
+)
+
+# ---------------------------------------------------------------------------
+# Inlines without a query per row
+
+
+class PreloadedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that prints the selected option from an object in hand.
+
+    `preloaded` maps a primary key (as text) to the related object, set by
+    `PreloadedRelationsForm` from its instance; any other value (a changed row
+    re-shown with errors) falls back to Django's query.
+    """
+
+    preloaded = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = {
+            str(v) for v in value if str(v) not in self.choices.field.empty_values
+        }
+        preloaded = self.preloaded or {}
+        if not selected or not selected <= preloaded.keys():
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required:
+            options.append(self.create_option(name, "", "", False, 0))
+        for key in sorted(selected):
+            obj = preloaded[key]
+            label = self.choices.field.label_from_instance(obj)
+            options.append(
+                self.create_option(name, obj.pk, label, selected, len(options))
+            )
+        return [(None, options, 0)]
+
+
+class PreloadedRelationsForm(forms.ModelForm):
+    """Hands each autocomplete widget the related object its instance already has."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            return
+        for name, field in self.fields.items():
+            widget = getattr(field.widget, "widget", field.widget)
+            if not isinstance(widget, PreloadedAutocompleteSelect):
+                continue
+            model_field = self.instance._meta.get_field(name)
+            if model_field.is_cached(self.instance):
+                related = model_field.get_cached_value(self.instance)
+                if related is not None:
+                    widget.preloaded = {str(related.pk): related}
+
+
+class PreloadedInlineMixin:
+    """An inline whose rows come with their relations and print them query-free."""
+
+    form = PreloadedRelationsForm
+    inline_select_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.inline_select_related)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                PreloadedAutocompleteSelect(
+                    db_field, self.admin_site, using=kwargs.get("using")
+                ),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# School years and terms
+
+
+class TermInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        # Term.clean checks the year's dates only once the year has a primary key;
+        # on the year's add page it has none yet, so the check happens here.
+        year = self.instance
+        if year.pk is not None or not (year.starts_on and year.ends_on):
+            return
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not form.has_changed():
+                continue
+            starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+            if not (starts_on and ends_on):
+                continue
+            if starts_on < year.starts_on or ends_on > year.ends_on:
+                form.add_error(
+                    "ends_on" if starts_on >= year.starts_on else "starts_on",
+                    _("A term must lie inside its school year (%(start)s to %(end)s).")
+                    % {"start": year.starts_on, "end": year.ends_on},
+                )
+
+
+class TermInline(admin.TabularInline):
+    model = Term
+    formset = TermInlineFormSet
+    fields = ("name", "starts_on", "ends_on", "locked")
+    extra = 0
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(admin.ModelAdmin):
+    list_display = ("name", "starts_on", "ends_on")
+    search_fields = ("name",)
+    ordering = ("-starts_on",)
+    inlines = [TermInline]
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ("name", "school_year", "starts_on", "ends_on", "locked")
+    list_select_related = ("school_year",)
+    list_filter = ("school_year", "locked")
+    search_fields = ("name", "school_year__name")
+    ordering = ("-school_year__starts_on", "starts_on")
+
+    def get_queryset(self, request):
+        # str(term) names its year: lists and autocomplete results need it. (A
+        # queryset that selects already makes the changelist skip list_select_related.)
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+@admin.register(Subject)
+class SubjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+    ordering = ("name",)
+
+
+# ---------------------------------------------------------------------------
+# Classrooms
+
+
+class ClassroomSubjectInline(
+    PreloadedInlineMixin, UserRoleChoicesMixin, admin.TabularInline
+):
+    model = ClassroomSubject
+    fields = ("subject", "teacher")
+    autocomplete_fields = ("subject", "teacher")
+    inline_select_related = ("subject", "teacher", "classroom")
+    extra = 0
+
+
+class EnrollmentInline(PreloadedInlineMixin, UserRoleChoicesMixin, admin.TabularInline):
+    model = Enrollment
+    fields = ("student", "enrolled_on", "withdrawn_on")
+    autocomplete_fields = ("student",)
+    inline_select_related = ("student", "classroom__school_year")
+    extra = 0
+
+
+@admin.register(Classroom)
+class ClassroomAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
+    list_display = (
+        "name",
+        "grade_level",
+        "school_year",
+        "teacher",
+        "current_student_count",
+    )
+    list_select_related = ("school_year", "teacher")
+    list_filter = ("school_year", "grade_level")
+    search_fields = ("name", "teacher__full_name", "school_year__name")
+    autocomplete_fields = ("teacher",)
+    ordering = ("-school_year__starts_on", "grade_level", "name")
+    inlines = [ClassroomSubjectInline, EnrollmentInline]
+
+    def get_queryset(self, request):
+        today = timezone.localdate()
+        current = Q(enrollments__withdrawn_on__isnull=True) | Q(
+            enrollments__withdrawn_on__gt=today
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)
+            .annotate(
+                current_students=Count("enrollments", filter=current, distinct=True)
+            )
+        )
+
+    @admin.display(description=_("current students"), ordering="current_students")
+    def current_student_count(self, obj):
+        return obj.current_students
+
+
+@admin.register(ClassroomSubject)
+class ClassroomSubjectAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
+    list_display = ("subject", "classroom", "teacher")
+    list_select_related = ("subject", "classroom__school_year", "teacher")
+    list_filter = ("classroom__school_year", "subject")
+    search_fields = (
+        "subject__name",
+        "subject__code",
+        "classroom__name",
+        "teacher__full_name",
+    )
+    autocomplete_fields = ("classroom", "subject", "teacher")
+    ordering = ("classroom__name", "subject__name")
+
+    def get_queryset(self, request):
+        # str() names the subject and the classroom: lists and autocomplete need both.
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+class WithdrawnListFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("current", _("Current")), ("withdrawn", _("Withdrawn"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "current":
+            return queryset.current()
+        if self.value() == "withdrawn":
+            return queryset.withdrawn()
+        return queryset
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
+    list_display = ("student", "classroom", "enrolled_on", "withdrawn_on")
+    list_select_related = ("student", "classroom__school_year")
+    list_filter = ("classroom__school_year", WithdrawnListFilter)
+    search_fields = ("student__full_name", "student__email", "classroom__name")
+    autocomplete_fields = ("student", "classroom")
+    ordering = ("classroom__name", "student__full_name")
