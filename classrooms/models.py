@@ -86,8 +86,11 @@ class Term(models.Model):
         errors = {}
         if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
             errors["ends_on"] = _("A term must end after it starts.")
-        if self.school_year_id and self.starts_on and self.ends_on:
+        # An inline on a new school year's page has the year, not yet its id.
+        year = self.school_year if "school_year" in self._state.fields_cache else None
+        if year is None and self.school_year_id:
             year = self.school_year
+        if year is not None and self.starts_on and self.ends_on:
             if self.starts_on < year.starts_on or self.ends_on > year.ends_on:
                 errors.setdefault(
                     "ends_on" if self.starts_on >= year.starts_on else "starts_on",

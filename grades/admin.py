@@ -252,7 +252,12 @@ class ScoreAdmin(AuditedGradeAdmin):
         "updated_by",
         "updated_at",
     )
-    list_select_related = ("student", "assessment", "updated_by")
+    list_select_related = (
+        "student",
+        "assessment__classroom_subject__subject",
+        "assessment__classroom_subject__classroom",
+        "updated_by",
+    )
     list_filter = ("state", AssessmentTermListFilter)
     search_fields = ("student__full_name", "student__email", "assessment__title")
     autocomplete_fields = ("assessment", "student")
@@ -329,7 +334,8 @@ class GradeChangeAdmin(admin.ModelAdmin):
     list_select_related = (
         "changed_by",
         "score__student",
-        "score__assessment",
+        "score__assessment__classroom_subject__subject",
+        "score__assessment__classroom_subject__classroom",
         "term_grade__student",
         "term_grade__classroom_subject__subject",
         "term_grade__classroom_subject__classroom",

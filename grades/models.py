@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from classrooms.models import ClassroomSubject, Term
 
 PERCENT_VALIDATORS = [
@@ -120,7 +121,7 @@ class Assessment(models.Model):
         ]
 
     def __str__(self):
-        return self.title
+        return f"{self.title} · {self.classroom_subject}"
 
     def clean(self):
         super().clean()
@@ -163,6 +164,7 @@ class Score(models.Model):
         on_delete=models.PROTECT,
         related_name="scores",
         verbose_name=_("student"),
+        limit_choices_to={"role": Role.STUDENT},
     )
     points = models.DecimalField(
         _("points"), max_digits=6, decimal_places=2, null=True, blank=True
@@ -217,6 +219,8 @@ class Score(models.Model):
 
     def clean(self):
         super().clean()
+        if self.student_id and self.student.role != Role.STUDENT:
+            raise ValidationError({"student": _("Only a student can have a score.")})
         if self.points is not None and self.assessment_id:
             if self.points > self.assessment.max_points:
                 raise ValidationError(
@@ -235,6 +239,7 @@ class TermGrade(models.Model):
         on_delete=models.PROTECT,
         related_name="term_grades",
         verbose_name=_("student"),
+        limit_choices_to={"role": Role.STUDENT},
     )
     classroom_subject = models.ForeignKey(
         ClassroomSubject,
@@ -310,6 +315,10 @@ class TermGrade(models.Model):
 
     def clean(self):
         super().clean()
+        if self.student_id and self.student.role != Role.STUDENT:
+            raise ValidationError(
+                {"student": _("Only a student can have a term grade.")}
+            )
         self.override_reason = self.override_reason.strip()
         if self.override is not None and not self.override_reason:
             raise ValidationError({"override_reason": _("An override needs a reason.")})
