@@ -1,44 +1,23 @@
-import uuid
-
 import structlog
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
-from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from school.health import check_services
 
 logger = structlog.get_logger(__name__)
 
 DEFAULT_RETRY_AFTER = 60
 
 
-def _database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except DatabaseError:
-        logger.warning("health_check_database_down", exc_info=True)
-        return False
-
-
-def _cache_ok() -> bool:
-    # The cache backend swallows connection errors (so pages keep serving without
-    # Redis); a value that does not come back is how an outage shows.
-    probe_key = "health-check-probe"
-    token = uuid.uuid4().hex
-    cache.set(probe_key, token, timeout=10)
-    return cache.get(probe_key) == token
-
-
 @login_not_required
 @never_cache
 @require_GET
 def health_check(request):
-    database = _database_ok()
-    cache_up = _cache_ok()
+    services = check_services()
+    database, cache_up = services["database"], services["cache"]
     if not database:
         status, http_status = "error", 503
     elif not cache_up:
