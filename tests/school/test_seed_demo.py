@@ -25,7 +25,7 @@ from grades.models import (
     ScoreState,
     TermGrade,
 )
-from school.management.commands.seed_demo import (
+from school.demo import (
     DEFAULT_PASSWORD,
     school_year_bounds,
 )
