@@ -72,7 +72,8 @@ def measure(label, database_url, redis_url):
         check=True,
     )
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"{label:<28} {outcome['status']}  {outcome['seconds']:>6.3f} s  {outcome['body']}")
+    seconds = outcome["seconds"]
+    print(f"{label:<28} {outcome['status']}   {seconds:.3f} s  {outcome['body']}")
 
 
 def main():
