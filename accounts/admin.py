@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Advising, Role, User
 from classrooms.models import Classroom
+from school.admin_filters import RelatedIdListFilter
 
 
 def _role_from_limit(db_field):
@@ -53,26 +54,16 @@ class UserRoleChoicesMixin:
         return formfield
 
 
-class ClassroomListFilter(admin.SimpleListFilter):
+class ClassroomListFilter(RelatedIdListFilter):
     """Users enrolled in a classroom: one query for the choices, one join to filter."""
 
     title = _("classroom")
     parameter_name = "classroom"
-
-    def lookups(self, request, model_admin):
-        classrooms = Classroom.objects.select_related("school_year").order_by(
-            "-school_year__starts_on", "grade_level", "name"
-        )
-        return [(str(classroom.pk), str(classroom)) for classroom in classrooms]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if not value.isdigit():
-            return queryset.none()
-        # (student, classroom) is unique: the join cannot repeat a user.
-        return queryset.filter(enrollments__classroom_id=int(value))
+    choices_queryset = Classroom.objects.select_related("school_year").order_by(
+        "-school_year__starts_on", "grade_level", "name"
+    )
+    # (student, classroom) is unique: the join cannot repeat a user.
+    field_path = "enrollments__classroom"
 
 
 class CaseInsensitiveEmailMixin:

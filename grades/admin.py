@@ -26,6 +26,7 @@ from grades.models import (
     Score,
     TermGrade,
 )
+from school.admin_filters import RelatedIdListFilter
 
 logger = structlog.get_logger(__name__)
 
@@ -36,27 +37,16 @@ ADMIN_CHANGE_REASON = "Changed in the admin"
 # Shared pieces
 
 
-class TermListFilter(admin.SimpleListFilter):
+class TermListFilter(RelatedIdListFilter):
     """Terms named with their year in one query (Django's related filter runs one
     more per term to print the year)."""
 
     title = _("term")
     parameter_name = "term"
+    choices_queryset = Term.objects.select_related("school_year").order_by(
+        "-school_year__starts_on", "starts_on"
+    )
     field_path = "term"
-
-    def lookups(self, request, model_admin):
-        terms = Term.objects.select_related("school_year").order_by(
-            "-school_year__starts_on", "starts_on"
-        )
-        return [(str(term.pk), str(term)) for term in terms]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if not value.isdigit():
-            return queryset.none()
-        return queryset.filter(**{f"{self.field_path}_id": int(value)})
 
 
 class AssessmentTermListFilter(TermListFilter):

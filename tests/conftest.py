@@ -12,6 +12,9 @@ from django.core.cache import cache
 
 from tests import factories
 
+# The shared assertion helpers get pytest's detailed failure messages too.
+pytest.register_assert_rewrite("tests.assertions")
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

@@ -7,48 +7,12 @@ constraint keeps the rule when a write goes past validation (bulk_create, update
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, connection, models, transaction
 
 from accounts.models import Advising, Role, User
 from tests import factories
+from tests.assertions import assert_db_rejects, assert_invalid
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_invalid(instance, field, message):
-    """Validation refuses `instance` with `message` on `field`; nothing is saved."""
-    model = type(instance)
-    before = model.objects.count()
-    with pytest.raises(ValidationError) as excinfo:
-        instance.full_clean()
-        instance.save()
-    errors = excinfo.value.message_dict
-    assert message in errors.get(field, []), errors
-    assert model.objects.count() == before
-    return errors
-
-
-def violated_constraint_text(model, name):
-    """How the database names the constraint `name` when a write violates it."""
-    if connection.vendor != "sqlite":
-        return f'"{name}"'
-    constraint = next(c for c in model._meta.constraints if c.name == name)
-    if isinstance(constraint, models.CheckConstraint):
-        return f"CHECK constraint failed: {name}"
-    if constraint.expressions:
-        return f"index '{name}'"
-    table = model._meta.db_table
-    columns = (model._meta.get_field(field).column for field in constraint.fields)
-    return "UNIQUE constraint failed: " + ", ".join(f"{table}.{c}" for c in columns)
-
-
-def assert_db_rejects(model, write, constraint):
-    """`write` goes past validation: the database itself refuses it."""
-    before = model.objects.count()
-    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
-        write()
-    assert violated_constraint_text(model, constraint) in str(excinfo.value)
-    assert model.objects.count() == before
 
 
 def unsaved_user(**fields):

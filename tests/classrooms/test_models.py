@@ -7,8 +7,7 @@ constraint keeps the rule when a write goes past validation (bulk_create, update
 import datetime
 
 import pytest
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -22,68 +21,13 @@ from classrooms.models import (
     Term,
 )
 from tests import factories
+from tests.assertions import assert_db_rejects, assert_invalid
 
 pytestmark = pytest.mark.django_db
 
 # The persona school year runs from 2026-09-01 to 2027-06-30.
 YEAR_START = datetime.date(2026, 9, 1)
 YEAR_END = datetime.date(2027, 6, 30)
-
-
-def assert_invalid(instance, field, message):
-    """Validation refuses `instance` with `message` on `field`; nothing is saved."""
-    model = type(instance)
-    before = model.objects.count()
-    with pytest.raises(ValidationError) as excinfo:
-        instance.full_clean()
-        instance.save()
-    errors = excinfo.value.message_dict
-    assert message in errors.get(field, []), errors
-    assert model.objects.count() == before
-    return errors
-
-
-def violated_constraint_text(model, name):
-    """How the database names the constraint `name` when a write violates it."""
-    if connection.vendor != "sqlite":
-        return f'"{name}"'
-    constraint = next(c for c in model._meta.constraints if c.name == name)
-    if isinstance(constraint, models.CheckConstraint):
-        return f"CHECK constraint failed: {name}"
-    table = model._meta.db_table
-    columns = (model._meta.get_field(field).column for field in constraint.fields)
-    return "UNIQUE constraint failed: " + ", ".join(f"{table}.{c}" for c in columns)
-
-
-def violated_unique_field_text(model, field):
-    """How the database names the `unique=True` of `field` when a write violates it."""
-    table = model._meta.db_table
-    column = model._meta.get_field(field).column
-    if connection.vendor == "sqlite":
-        return f"UNIQUE constraint failed: {table}.{column}"
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, table)
-    name = next(
-        name
-        for name, details in constraints.items()
-        if details["unique"]
-        and not details["primary_key"]
-        and details["columns"] == [column]
-    )
-    return f'"{name}"'
-
-
-def assert_db_rejects(model, write, constraint=None, *, unique_field=None):
-    """`write` goes past validation: the database itself refuses it."""
-    before = model.objects.count()
-    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
-        write()
-    if unique_field:
-        expected = violated_unique_field_text(model, unique_field)
-    else:
-        expected = violated_constraint_text(model, constraint)
-    assert expected in str(excinfo.value)
-    assert model.objects.count() == before
 
 
 class TestSchoolYear:
@@ -180,27 +124,25 @@ class TestTerm:
             "classrooms_term_ends_after_start",
         )
 
-    def test_it_rejects_a_term_that_starts_before_its_school_year(self, school_year):
+    @pytest.mark.parametrize(
+        ("field", "starts_on", "ends_on"),
+        [
+            ("starts_on", datetime.date(2026, 8, 31), datetime.date(2027, 1, 31)),
+            ("ends_on", datetime.date(2027, 2, 1), datetime.date(2027, 7, 1)),
+        ],
+        ids=["starts_before_the_year", "ends_after_the_year"],
+    )
+    def test_it_rejects_a_term_outside_its_school_year(
+        self, school_year, field, starts_on, ends_on
+    ):
         assert_invalid(
             Term(
                 school_year=school_year,
                 name="Term 1",
-                starts_on=datetime.date(2026, 8, 31),
-                ends_on=datetime.date(2027, 1, 31),
+                starts_on=starts_on,
+                ends_on=ends_on,
             ),
-            "starts_on",
-            "A term must lie inside its school year (2026-09-01 to 2027-06-30).",
-        )
-
-    def test_it_rejects_a_term_that_ends_after_its_school_year(self, school_year):
-        assert_invalid(
-            Term(
-                school_year=school_year,
-                name="Term 2",
-                starts_on=datetime.date(2027, 2, 1),
-                ends_on=datetime.date(2027, 7, 1),
-            ),
-            "ends_on",
+            field,
             "A term must lie inside its school year (2026-09-01 to 2027-06-30).",
         )
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, connection, models, transaction
 
 from grades.models import (
     Assessment,
@@ -22,46 +21,13 @@ from grades.models import (
     TermGrade,
 )
 from tests import factories
+from tests.assertions import assert_db_rejects, assert_invalid
 
 pytestmark = pytest.mark.django_db
 
 POINTS_MATCH_STATE = (
     "A graded score needs points; excused, missing and blank scores have none."
 )
-
-
-def assert_invalid(instance, field, message):
-    """Validation refuses `instance` with `message` on `field`; nothing is saved."""
-    model = type(instance)
-    before = model.objects.count()
-    with pytest.raises(ValidationError) as excinfo:
-        instance.full_clean()
-        instance.save()
-    errors = excinfo.value.message_dict
-    assert message in errors.get(field, []), errors
-    assert model.objects.count() == before
-    return errors
-
-
-def violated_constraint_text(model, name):
-    """How the database names the constraint `name` when a write violates it."""
-    if connection.vendor != "sqlite":
-        return f'"{name}"'
-    constraint = next(c for c in model._meta.constraints if c.name == name)
-    if isinstance(constraint, models.CheckConstraint):
-        return f"CHECK constraint failed: {name}"
-    table = model._meta.db_table
-    columns = (model._meta.get_field(field).column for field in constraint.fields)
-    return "UNIQUE constraint failed: " + ", ".join(f"{table}.{c}" for c in columns)
-
-
-def assert_db_rejects(model, write, constraint):
-    """`write` goes past validation: the database itself refuses it."""
-    before = model.objects.count()
-    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
-        write()
-    assert violated_constraint_text(model, constraint) in str(excinfo.value)
-    assert model.objects.count() == before
 
 
 def bulk_create(*instances):
@@ -133,25 +99,23 @@ class TestGradingScale:
 
 
 class TestScore:
+    def _new(self, assessment, student, **fields):
+        values = {
+            "assessment": assessment,
+            "student": student,
+            "state": ScoreState.GRADED,
+        }
+        return Score(**(values | fields))
+
     def test_it_accepts_a_graded_score_up_to_the_maximum(self, assessment, student):
-        score = Score(
-            assessment=assessment,
-            student=student,
-            points=Decimal("20"),
-            state=ScoreState.GRADED,
-        )
+        score = self._new(assessment, student, points=Decimal("20"))
         score.full_clean()
         score.save()
         assert Score.objects.filter(pk=score.pk).exists()
 
     def test_it_rejects_negative_points(self, assessment, student):
         assert_invalid(
-            Score(
-                assessment=assessment,
-                student=student,
-                points=Decimal("-1"),
-                state=ScoreState.GRADED,
-            ),
+            self._new(assessment, student, points=Decimal("-1")),
             NON_FIELD_ERRORS,
             "Points cannot be negative.",
         )
@@ -159,25 +123,13 @@ class TestScore:
     def test_the_database_rejects_negative_points(self, assessment, student):
         assert_db_rejects(
             Score,
-            bulk_create(
-                Score(
-                    assessment=assessment,
-                    student=student,
-                    points=Decimal("-0.5"),
-                    state=ScoreState.GRADED,
-                )
-            ),
+            bulk_create(self._new(assessment, student, points=Decimal("-0.5"))),
             "grades_score_points_not_negative",
         )
 
     def test_it_rejects_points_above_the_assessment_maximum(self, assessment, student):
         errors = assert_invalid(
-            Score(
-                assessment=assessment,
-                student=student,
-                points=Decimal("20.5"),
-                state=ScoreState.GRADED,
-            ),
+            self._new(assessment, student, points=Decimal("20.5")),
             "points",
             "Points cannot be more than the maximum (20.00).",
         )
@@ -185,7 +137,7 @@ class TestScore:
 
     def test_it_rejects_a_graded_score_without_points(self, assessment, student):
         assert_invalid(
-            Score(assessment=assessment, student=student, state=ScoreState.GRADED),
+            self._new(assessment, student),
             NON_FIELD_ERRORS,
             POINTS_MATCH_STATE,
         )
@@ -195,9 +147,7 @@ class TestScore:
     ):
         assert_db_rejects(
             Score,
-            bulk_create(
-                Score(assessment=assessment, student=student, state=ScoreState.GRADED)
-            ),
+            bulk_create(self._new(assessment, student)),
             "grades_score_points_match_state",
         )
 
@@ -208,12 +158,7 @@ class TestScore:
         self, assessment, student, state
     ):
         assert_invalid(
-            Score(
-                assessment=assessment,
-                student=student,
-                points=Decimal("10"),
-                state=state,
-            ),
+            self._new(assessment, student, points=Decimal("10"), state=state),
             NON_FIELD_ERRORS,
             POINTS_MATCH_STATE,
         )
@@ -227,12 +172,7 @@ class TestScore:
         assert_db_rejects(
             Score,
             bulk_create(
-                Score(
-                    assessment=assessment,
-                    student=student,
-                    points=Decimal("10"),
-                    state=state,
-                )
+                self._new(assessment, student, points=Decimal("10"), state=state)
             ),
             "grades_score_points_match_state",
         )
@@ -243,7 +183,7 @@ class TestScore:
     def test_it_accepts_a_score_that_is_not_graded_without_points(
         self, assessment, student, state
     ):
-        score = Score(assessment=assessment, student=student, state=state)
+        score = self._new(assessment, student, state=state)
         score.full_clean()
         score.save()
         assert Score.objects.get(pk=score.pk).points is None
@@ -251,12 +191,7 @@ class TestScore:
     def test_it_rejects_a_second_score_for_the_same_student(self, assessment, student):
         factories.ScoreFactory(assessment=assessment, student=student)
         assert_invalid(
-            Score(
-                assessment=assessment,
-                student=student,
-                points=Decimal("12"),
-                state=ScoreState.GRADED,
-            ),
+            self._new(assessment, student, points=Decimal("12")),
             NON_FIELD_ERRORS,
             "This student already has a score for this assessment.",
         )
@@ -267,14 +202,7 @@ class TestScore:
         factories.ScoreFactory(assessment=assessment, student=student)
         assert_db_rejects(
             Score,
-            bulk_create(
-                Score(
-                    assessment=assessment,
-                    student=student,
-                    points=Decimal("12"),
-                    state=ScoreState.GRADED,
-                )
-            ),
+            bulk_create(self._new(assessment, student, points=Decimal("12"))),
             "grades_score_unique_per_student",
         )
 
