@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("classrooms.urls")),
+    path("", include("grades.urls")),
 ]

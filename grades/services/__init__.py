@@ -1,0 +1,1 @@
+"""Every write of grades, one module per subject: scores, assessments, term grades."""

@@ -1,0 +1,261 @@
+"""Every write of grades: scores, with their audit rows, in one transaction each.
+
+A whole gradebook grid is saved all-or-nothing with a fixed number of queries: the
+affected scores are locked in one `SELECT ... FOR UPDATE`, versions compared in
+Python, then one bulk update, one bulk insert and one bulk insert of audit rows.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import structlog
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from classrooms.models import ClassroomSubject, Enrollment
+from grades.cells import CellError, CellValue, format_cell, parse_cell
+from grades.models import Assessment, GradeChange, Score, ScoreState
+from school.context import current_request_id
+
+logger = structlog.get_logger(__name__)
+
+Cell = tuple[int, int]  # (student_id, assessment_id)
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """What a teacher typed in one cell, and the version of the score they saw.
+
+    `version` is None when the cell was empty (no score row) as the page was loaded.
+    `comment` is None when the comment was not edited.
+    """
+
+    student_id: int
+    assessment_id: int
+    text: str
+    version: int | None
+    comment: str | None = None
+
+    @property
+    def cell(self) -> Cell:
+        return (self.student_id, self.assessment_id)
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    code: str
+    message: str
+    # For a conflict: what is stored now, by whom and when.
+    current_text: str = ""
+    current_version: int | None = None
+    changed_by: str = ""
+    changed_at: object = None
+
+
+@dataclass
+class GridRejected(Exception):
+    """Nothing was saved; `problems` says why, cell by cell (and `general` overall)."""
+
+    problems: dict[Cell, CellProblem] = field(default_factory=dict)
+    general: str = ""
+
+    def __str__(self):
+        return self.general or f"{len(self.problems)} cells refused"
+
+
+@dataclass(frozen=True)
+class SavedCell:
+    student_id: int
+    assessment_id: int
+    text: str
+    version: int
+    comment: str
+
+
+def _score_snapshot(state: str, points: Decimal | None, comment: str) -> dict:
+    return {
+        "state": state,
+        "points": None if points is None else str(points),
+        "comment": comment,
+    }
+
+
+def _parse_changes(changes, assessments, enrolled_ids):
+    problems: dict[Cell, CellProblem] = {}
+    parsed: dict[Cell, CellValue] = {}
+    for change in changes:
+        assessment = assessments.get(change.assessment_id)
+        if assessment is None:
+            problems[change.cell] = CellProblem(
+                "unknown_assessment",
+                _("This assessment is no longer in this gradebook. Reload the page."),
+            )
+            continue
+        if change.student_id not in enrolled_ids:
+            problems[change.cell] = CellProblem(
+                "unknown_student",
+                _("This student is not in this class. Reload the page."),
+            )
+            continue
+        try:
+            parsed[change.cell] = parse_cell(change.text, assessment.max_points)
+        except CellError as error:
+            problems[change.cell] = CellProblem(error.code, error.message)
+    return parsed, problems
+
+
+def scores_record(
+    *,
+    actor: User,
+    classroom_subject: ClassroomSubject,
+    changes: Sequence[CellChange],
+    reason: str = "",
+) -> list[SavedCell]:
+    """Save typed cells of one gradebook, all or nothing.
+
+    Raises GridRejected (saving nothing) when any cell does not parse, belongs to an
+    archived or foreign assessment or a student outside the class, lies in a locked
+    term, or was changed by someone else since it was loaded (a conflict: the stored
+    value differs from both the loaded one and the typed one). Typing the value that
+    is already stored is not a conflict, so a double submit is harmless.
+    """
+    changes = list({change.cell: change for change in changes}.values())
+    if not changes:
+        return []
+    assessments = {
+        assessment.pk: assessment
+        for assessment in Assessment.objects.filter(
+            classroom_subject=classroom_subject,
+            archived_at__isnull=True,
+            pk__in={change.assessment_id for change in changes},
+        ).select_related("term")
+    }
+    locked = sorted({a.term.name for a in assessments.values() if a.term.locked})
+    if locked:
+        raise GridRejected(
+            general=_("The term %(term)s is locked: its grades cannot change.")
+            % {"term": ", ".join(locked)}
+        )
+    enrolled_ids = set(
+        Enrollment.objects.filter(
+            classroom_id=classroom_subject.classroom_id,
+            student_id__in={change.student_id for change in changes},
+        ).values_list("student_id", flat=True)
+    )
+    parsed, problems = _parse_changes(changes, assessments, enrolled_ids)
+    if problems:
+        raise GridRejected(problems=problems)
+
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _write_scores(actor, changes, parsed, reason)
+        except IntegrityError:
+            # Another save created one of these scores between our read and our
+            # insert; the second attempt sees it and compares versions.
+            if attempt:
+                raise GridRejected(
+                    general=_(
+                        "Someone saved these scores at the same moment. Try again."
+                    )
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _write_scores(actor, changes, parsed, reason) -> list[SavedCell]:
+    existing = {
+        (score.student_id, score.assessment_id): score
+        for score in Score.objects.select_for_update(of=("self",))
+        .filter(
+            assessment_id__in={c.assessment_id for c in changes},
+            student_id__in={c.student_id for c in changes},
+        )
+        .select_related("updated_by")
+        .order_by("pk")
+    }
+    now = timezone.now()
+    request_id = current_request_id()
+    to_create, to_update, audits, conflicts, saved = [], [], [], {}, []
+    for change in changes:
+        value = parsed[change.cell]
+        score = existing.get(change.cell)
+        comment = change.comment
+        if score is None:
+            comment = comment or ""
+            unchanged = value.state == ScoreState.BLANK and not comment
+            if unchanged:
+                continue
+            score = Score(
+                assessment_id=change.assessment_id,
+                student_id=change.student_id,
+                state=value.state,
+                points=value.points,
+                comment=comment,
+                version=1,
+                updated_by=actor,
+                updated_at=now,
+            )
+            to_create.append(score)
+            audits.append((score, None))
+            continue
+        comment = score.comment if comment is None else comment
+        same_value = score.state == value.state and score.points == value.points
+        if same_value and comment == score.comment:
+            saved.append(_saved(score))
+            continue
+        if change.version != score.version:
+            conflicts[change.cell] = CellProblem(
+                "conflict",
+                _("Someone else changed this score since you opened the page."),
+                current_text=format_cell(score.state, score.points),
+                current_version=score.version,
+                changed_by=score.updated_by.full_name if score.updated_by else "",
+                changed_at=score.updated_at,
+            )
+            continue
+        before = _score_snapshot(score.state, score.points, score.comment)
+        score.state, score.points, score.comment = value.state, value.points, comment
+        score.version += 1
+        score.updated_by, score.updated_at = actor, now
+        to_update.append(score)
+        audits.append((score, before))
+    if conflicts:
+        raise GridRejected(problems=conflicts)
+
+    if to_update:
+        Score.objects.bulk_update(
+            to_update,
+            ["state", "points", "comment", "version", "updated_by", "updated_at"],
+        )
+    if to_create:
+        Score.objects.bulk_create(to_create)
+    GradeChange.objects.bulk_create(
+        GradeChange(
+            score=score,
+            changed_by=actor,
+            before=before,
+            after=_score_snapshot(score.state, score.points, score.comment),
+            reason=reason,
+            request_id=request_id,
+        )
+        for score, before in audits
+    )
+    saved.extend(_saved(score) for score, _before in audits)
+    changed = len(audits)
+    transaction.on_commit(
+        lambda: logger.info("scores_recorded", actor_id=actor.pk, count=changed)
+    )
+    return saved
+
+
+def _saved(score: Score) -> SavedCell:
+    return SavedCell(
+        student_id=score.student_id,
+        assessment_id=score.assessment_id,
+        text=format_cell(score.state, score.points),
+        version=score.version,
+        comment=score.comment,
+    )

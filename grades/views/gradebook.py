@@ -1,0 +1,202 @@
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.mixins import MemberRequiredMixin
+from grades import selectors
+from grades.forms import cell_key, grid_changes, typed_values
+from grades.services.scores import CellChange, CellProblem, GridRejected, scores_record
+
+
+@dataclass(frozen=True)
+class CellDisplay:
+    """One input of the grid as the template draws it."""
+
+    key: str
+    student_id: int
+    assessment_id: int
+    text: str
+    original: str
+    version: str
+    comment: str
+    problem: CellProblem | None
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+@dataclass(frozen=True)
+class RowDisplay:
+    row: selectors.GridRow
+    cells: list[CellDisplay]
+
+
+def _display_rows(rows, typed, problems):
+    display = []
+    for row in rows:
+        cells = []
+        for cell in row.cells:
+            key = cell_key(row.student.pk, cell.assessment.pk)
+            posted = typed.get(key)
+            problem = problems.get((row.student.pk, cell.assessment.pk))
+            version = posted["version"] if posted else str(cell.version or "")
+            if problem and problem.code == "conflict":
+                # The teacher has now seen the other value: saving again keeps theirs.
+                version = str(problem.current_version or "")
+            cells.append(
+                CellDisplay(
+                    key=key,
+                    student_id=row.student.pk,
+                    assessment_id=cell.assessment.pk,
+                    text=posted["text"] if posted else cell.text,
+                    original=posted["original"] if posted else cell.text,
+                    version=version,
+                    comment=cell.comment,
+                    problem=problem,
+                )
+            )
+        display.append(RowDisplay(row, cells))
+    return display
+
+
+class GradebookMixin(MemberRequiredMixin):
+    """Finds the classroom subject and term from the URL and query string."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        subject_id = _int_or_none(request.GET.get("subject"))
+        self.classroom_subject = selectors.get_classroom_subject_for_grading(
+            request.user, kwargs["classroom_id"], subject_id
+        )
+        self.terms = selectors.terms_of(self.classroom_subject)
+        term_id = _int_or_none(request.GET.get("term"))
+        if term_id is None:
+            self.term = selectors.current_term(self.terms)
+        else:
+            self.term = next((t for t in self.terms if t.pk == term_id), None)
+        if self.term is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def gradebook_url(self):
+        return (
+            reverse("gradebook", args=[self.classroom_subject.classroom_id])
+            + f"?subject={self.classroom_subject.pk}&term={self.term.pk}"
+        )
+
+
+def _int_or_none(raw):
+    return int(raw) if raw and raw.isdigit() else None
+
+
+class GradebookView(GradebookMixin, TemplateView):
+    template_name = "grades/gradebook.html"
+
+    def get_context_data(self, typed=None, rejected=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        book = selectors.gradebook(self.classroom_subject, self.term)
+        problems = rejected.problems if rejected else {}
+        context.update(
+            book=book,
+            classroom=self.classroom_subject.classroom,
+            classroom_subject=self.classroom_subject,
+            term=self.term,
+            terms=self.terms,
+            subjects=selectors.gradable_subjects(
+                self.request.user, self.classroom_subject.classroom_id
+            ),
+            rows=_display_rows(book.rows, typed or {}, problems),
+            withdrawn_rows=_display_rows(book.withdrawn_rows, typed or {}, problems),
+            rejected=rejected,
+            problem_count=len(problems),
+            form_action=self.gradebook_url(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        changes = grid_changes(request.POST)
+        try:
+            saved = scores_record(
+                actor=request.user,
+                classroom_subject=self.classroom_subject,
+                changes=changes,
+            )
+        except GridRejected as rejected:
+            context = self.get_context_data(
+                typed=typed_values(request.POST), rejected=rejected
+            )
+            return self.render_to_response(context, status=422)
+        messages.success(
+            request,
+            ngettext("Saved %(count)d score.", "Saved %(count)d scores.", len(saved))
+            % {"count": len(saved)}
+            if saved
+            else _("Nothing to save: no score was changed."),
+        )
+        return HttpResponseRedirect(self.gradebook_url())
+
+
+class CellSaveView(GradebookMixin, View):
+    """Autosave of one cell or a pasted column: JSON in and out, never a redirect."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        changes = []
+        for key in request.POST.getlist("cell"):
+            student_id, _sep, assessment_id = key.partition("-")
+            if not (student_id.isdigit() and assessment_id.isdigit()):
+                return JsonResponse({"error": _("Malformed cell.")}, status=400)
+            version = request.POST.get(f"v-{key}", "")
+            changes.append(
+                CellChange(
+                    student_id=int(student_id),
+                    assessment_id=int(assessment_id),
+                    text=request.POST.get(f"c-{key}", ""),
+                    version=int(version) if version.isdigit() else None,
+                )
+            )
+        try:
+            saved = scores_record(
+                actor=request.user,
+                classroom_subject=self.classroom_subject,
+                changes=changes,
+            )
+        except GridRejected as rejected:
+            return JsonResponse(
+                {
+                    "saved": False,
+                    "error": rejected.general,
+                    "cells": {
+                        cell_key(*cell): {
+                            "code": problem.code,
+                            "message": problem.message,
+                            "current": problem.current_text,
+                            "version": problem.current_version,
+                            "changed_by": problem.changed_by,
+                        }
+                        for cell, problem in rejected.problems.items()
+                    },
+                },
+                status=422,
+            )
+        return JsonResponse(
+            {
+                "saved": True,
+                "cells": {
+                    cell_key(cell.student_id, cell.assessment_id): {
+                        "text": cell.text,
+                        "version": cell.version,
+                    }
+                    for cell in saved
+                },
+            }
+        )
