@@ -1,0 +1,16 @@
+from django.urls import path
+
+from grades.views import gradebook
+
+urlpatterns = [
+    path(
+        "classrooms/<int:classroom_id>/gradebook/",
+        gradebook.GradebookView.as_view(),
+        name="gradebook",
+    ),
+    path(
+        "classrooms/<int:classroom_id>/gradebook/cells/",
+        gradebook.CellSaveView.as_view(),
+        name="gradebook_cells",
+    ),
+]
