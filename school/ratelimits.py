@@ -26,6 +26,9 @@ class RateLimitUnavailable(Exception):
 class Limit:
     group: str
     rate: str
+    # When the counters cannot be read (cache down): let the request through
+    # (fail open) or refuse it with 503 (fail closed).
+    fail_open: bool = False
 
     def enforce(self, request, *, key: str) -> None:
         usage = get_usage(
@@ -39,5 +42,7 @@ class Limit:
         if usage is None or not usage["should_limit"]:
             return
         if usage["time_left"] < 0:
+            if self.fail_open:
+                return
             raise RateLimitUnavailable(self.group)
         raise RateLimitExceeded(retry_after=usage["time_left"])

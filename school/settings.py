@@ -200,6 +200,8 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATE_LIMIT_LOGIN_PER_ACCOUNT_IP = env.str(
     "RATE_LIMIT_LOGIN_PER_ACCOUNT_IP", default="5/5m"
 )
+# Grade saves per teacher: fast typing with autosave stays far below it.
+RATE_LIMIT_GRADE_WRITES = env.str("RATE_LIMIT_GRADE_WRITES", default="300/m")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

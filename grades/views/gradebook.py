@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from accounts.mixins import MemberRequiredMixin
 from grades import selectors
 from grades.forms import cell_key, grid_changes, typed_values
+from grades.ratelimits import enforce_grade_write_limit
 from grades.services.scores import CellChange, CellProblem, GridRejected, scores_record
 
 
@@ -84,6 +85,8 @@ class GradebookMixin(MemberRequiredMixin):
             self.term = next((t for t in self.terms if t.pk == term_id), None)
         if self.term is None:
             raise Http404
+        if request.method == "POST":
+            enforce_grade_write_limit(request)
         return super().dispatch(request, *args, **kwargs)
 
     def gradebook_url(self):
