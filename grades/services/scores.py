@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import structlog
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -226,10 +226,7 @@ def _write_scores(actor, changes, parsed, reason) -> list[SavedCell]:
         raise GridRejected(problems=conflicts)
 
     if to_update:
-        Score.objects.bulk_update(
-            to_update,
-            ["state", "points", "comment", "version", "updated_by", "updated_at"],
-        )
+        _update_scores(to_update)
     if to_create:
         Score.objects.bulk_create(to_create)
     GradeChange.objects.bulk_create(
@@ -249,6 +246,48 @@ def _write_scores(actor, changes, parsed, reason) -> list[SavedCell]:
         lambda: logger.info("scores_recorded", actor_id=actor.pk, count=changed)
     )
     return saved
+
+
+UPDATED_FIELDS = ["state", "points", "comment", "version", "updated_by", "updated_at"]
+# Rows per statement: 7 parameters a row stays under PostgreSQL's 65,535.
+UPDATE_CHUNK = 5000
+UPDATE_ROW = (
+    "(%s::bigint, %s, %s::numeric, %s, %s::integer, %s::bigint, %s::timestamptz)"
+)
+
+
+def _update_scores(scores: list[Score]) -> None:
+    if connection.vendor != "postgresql":
+        Score.objects.bulk_update(scores, UPDATED_FIELDS)
+        return
+    # Django's bulk_update writes one CASE per field with a branch per row: for a
+    # 60 x 40 grid that is 2,400 branches in each of 6 fields, about ten seconds
+    # of query building. One UPDATE joined to a VALUES list takes milliseconds.
+    quote = connection.ops.quote_name
+    table = quote(Score._meta.db_table)
+    columns = [quote(Score._meta.get_field(name).column) for name in UPDATED_FIELDS]
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+    for start in range(0, len(scores), UPDATE_CHUNK):
+        chunk = scores[start : start + UPDATE_CHUNK]
+        values = ", ".join([UPDATE_ROW] * len(chunk))
+        sql = (
+            f"UPDATE {table} SET {assignments} "  # noqa: S608 - names, not data
+            f"FROM (VALUES {values}) AS v(id, {', '.join(columns)}) "
+            f"WHERE {table}.id = v.id"
+        )
+        params = []
+        for score in chunk:
+            params += [
+                score.pk,
+                score.state,
+                score.points,
+                score.comment,
+                score.version,
+                score.updated_by_id,
+                score.updated_at,
+            ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _saved(score: Score) -> SavedCell:
