@@ -71,7 +71,7 @@ class SavedCell:
     student_id: int
     assessment_id: int
     text: str
-    version: int
+    version: int | None  # None: the cell is empty and has no score row
     comment: str
 
 
@@ -185,8 +185,11 @@ def _write_scores(actor, changes, parsed, reason) -> list[SavedCell]:
         comment = change.comment
         if score is None:
             comment = comment or ""
-            unchanged = value.state == ScoreState.BLANK and not comment
-            if unchanged:
+            if value.state == ScoreState.BLANK and not comment:
+                # Still empty: nothing to store, but the cell is answered for.
+                saved.append(
+                    SavedCell(change.student_id, change.assessment_id, "", None, "")
+                )
                 continue
             score = Score(
                 assessment_id=change.assessment_id,

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -48,16 +49,19 @@ def _display_rows(rows, typed, problems):
             posted = typed.get(key)
             problem = problems.get((row.student.pk, cell.assessment.pk))
             version = posted["version"] if posted else str(cell.version or "")
+            original = posted["original"] if posted else cell.text
             if problem and problem.code == "conflict":
-                # The teacher has now seen the other value: saving again keeps theirs.
+                # The teacher has now seen the other value: saving again keeps theirs,
+                # and leaving the cell as stored accepts the other value.
                 version = str(problem.current_version or "")
+                original = problem.current_text
             cells.append(
                 CellDisplay(
                     key=key,
                     student_id=row.student.pk,
                     assessment_id=cell.assessment.pk,
                     text=posted["text"] if posted else cell.text,
-                    original=posted["original"] if posted else cell.text,
+                    original=original,
                     version=version,
                     comment=cell.comment,
                     problem=problem,
@@ -96,6 +100,58 @@ class GradebookMixin(MemberRequiredMixin):
         )
 
 
+def _restored(count: int) -> str:
+    return ngettext(
+        "Restored {count} unsaved score from this browser.",
+        "Restored {count} unsaved scores from this browser.",
+        count,
+    )
+
+
+def _not_saved(count: int) -> str:
+    return ngettext(
+        "Not saved: {count} cell needs your attention.",
+        "Not saved: {count} cells need your attention.",
+        count,
+    )
+
+
+def autosave_messages() -> dict[str, str]:
+    """The grid script's texts, translated (keys listed in static/js/gradebook.js).
+
+    Plural texts go as their one and other forms; the script picks one by count.
+    """
+    return {
+        "saving": _("Saving…"),
+        "saved": _("Saved"),
+        "allSaved": _("All changes saved"),
+        "restored_one": _restored(1),
+        "restored_other": _restored(2),
+        "notSaved_one": _not_saved(1),
+        "notSaved_other": _not_saved(2),
+        "offline": _(
+            "Not saved: you are offline or your session ended. "
+            "Your typing is kept in this browser."
+        ),
+        "sessionEnded": _(
+            "Your session ended: log in again (in another tab, or reload this page) "
+            "and your scores will be saved. Your typing is kept in this browser."
+        ),
+        "serverError": _(
+            "Not saved: the server could not save this score. It will try again. "
+            "Your typing is kept in this browser."
+        ),
+        "rateLimited": _(
+            "Saving is paused for {seconds} seconds (too many saves). "
+            "Your typing is kept."
+        ),
+        "conflict": _("Now saved: {value} (by {who}). Save again to keep yours."),
+        "conflictNoName": _("Now saved: {value}. Save again to keep yours."),
+        "empty": _("empty"),
+        "unsavedWarning": _("Some scores are not saved yet. Leave the page anyway?"),
+    }
+
+
 def _int_or_none(raw):
     return int(raw) if raw and raw.isdigit() else None
 
@@ -121,6 +177,7 @@ class GradebookView(GradebookMixin, TemplateView):
             rejected=rejected,
             problem_count=len(problems),
             form_action=self.gradebook_url(),
+            js_messages=autosave_messages(),
         )
         return context
 
@@ -185,6 +242,11 @@ class CellSaveView(GradebookMixin, View):
                             "current": problem.current_text,
                             "version": problem.current_version,
                             "changed_by": problem.changed_by,
+                            "changed_at": (
+                                problem.changed_at.isoformat()
+                                if problem.changed_at
+                                else None
+                            ),
                         }
                         for cell, problem in rejected.problems.items()
                     },
@@ -201,5 +263,30 @@ class CellSaveView(GradebookMixin, View):
                     }
                     for cell in saved
                 },
+                **self.totals_after(changes),
             }
         )
+
+    def totals_after(self, changes):
+        """The recomputed term grades and column averages the save touched."""
+        book = selectors.gradebook(self.classroom_subject, self.term)
+        students = {change.student_id for change in changes}
+        assessments = {change.assessment_id for change in changes}
+        rows = {
+            str(row.student.pk): {
+                "percent": _percent(row.grade.rounded),
+                "letter": row.letter,
+            }
+            for row in [*book.rows, *book.withdrawn_rows]
+            if row.student.pk in students
+        }
+        columns = {
+            str(column.assessment.pk): _percent(column.average)
+            for column in book.columns
+            if column.assessment.pk in assessments
+        }
+        return {"rows": rows, "columns": columns}
+
+
+def _percent(value) -> str:
+    return "" if value is None else f"{number_format(value, 1)}%"

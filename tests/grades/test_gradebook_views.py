@@ -250,6 +250,9 @@ class TestAutosave:
         assert response.json() == {
             "saved": True,
             "cells": {key: {"text": "12", "version": 1}},
+            # The student's term grade and the column average, recomputed.
+            "rows": {str(student.pk): {"percent": "60.0%", "letter": "D"}},
+            "columns": {str(quiz.pk): "60.0%"},
         }
         again = self.post_cells(
             client, classroom_subject, term, (student, quiz, "13", 1)

@@ -55,7 +55,8 @@ class TestRecordingNewScores:
     def test_an_empty_cell_that_stays_empty_writes_nothing(
         self, teacher, classroom_subject, student, quiz
     ):
-        assert record(teacher, classroom_subject, typed(student, quiz, "  ")) == []
+        saved = record(teacher, classroom_subject, typed(student, quiz, "  "))
+        assert [(c.text, c.version) for c in saved] == [("", None)]
         assert not Score.objects.exists()
         assert not GradeChange.objects.exists()
 
