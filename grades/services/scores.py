@@ -125,13 +125,38 @@ def scores_record(
     changes = list({change.cell: change for change in changes}.values())
     if not changes:
         return []
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                parsed = _checked_changes(classroom_subject, changes)
+                return _write_scores(actor, changes, parsed, reason)
+        except IntegrityError:
+            # Another save created one of these scores between our read and our
+            # insert; the second attempt sees it and compares versions.
+            if attempt:
+                raise GridRejected(
+                    general=_(
+                        "Someone saved these scores at the same moment. Try again."
+                    )
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _checked_changes(classroom_subject, changes) -> dict[Cell, CellValue]:
+    # The assessments stay locked until the scores are written, so that a lower
+    # maximum or an archiving cannot slip in between the checks and the write.
     assessments = {
         assessment.pk: assessment
-        for assessment in Assessment.objects.filter(
+        for assessment in Assessment.objects.select_for_update(
+            of=("self",), no_key=True
+        )
+        .filter(
             classroom_subject=classroom_subject,
             archived_at__isnull=True,
             pk__in={change.assessment_id for change in changes},
-        ).select_related("term")
+        )
+        .select_related("term")
+        .order_by("pk")
     }
     locked = sorted({a.term.name for a in assessments.values() if a.term.locked})
     if locked:
@@ -148,21 +173,7 @@ def scores_record(
     parsed, problems = _parse_changes(changes, assessments, enrolled_ids)
     if problems:
         raise GridRejected(problems=problems)
-
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                return _write_scores(actor, changes, parsed, reason)
-        except IntegrityError:
-            # Another save created one of these scores between our read and our
-            # insert; the second attempt sees it and compares versions.
-            if attempt:
-                raise GridRejected(
-                    general=_(
-                        "Someone saved these scores at the same moment. Try again."
-                    )
-                ) from None
-    raise AssertionError("unreachable")
+    return parsed
 
 
 def _write_scores(actor, changes, parsed, reason) -> list[SavedCell]:
@@ -212,7 +223,7 @@ def _write_scores(actor, changes, parsed, reason) -> list[SavedCell]:
         if change.version != score.version:
             conflicts[change.cell] = CellProblem(
                 "conflict",
-                _("Someone else changed this score since you opened the page."),
+                _("Someone else changed this score after you loaded it."),
                 current_text=format_cell(score.state, score.points),
                 current_version=score.version,
                 changed_by=score.updated_by.full_name if score.updated_by else "",
