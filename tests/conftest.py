@@ -5,7 +5,9 @@
 `other_student` belong to `other_classroom` and have no tie to the first one.
 """
 
+import datetime
 import os
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -100,6 +102,45 @@ def other_student(other_classroom):
     student = factories.StudentFactory(full_name="Omar Other", email="omar@example.org")
     factories.EnrollmentFactory(student=student, classroom=other_classroom)
     return student
+
+
+@pytest.fixture
+def term(school_year):
+    return factories.TermFactory(
+        school_year=school_year,
+        name="Autumn",
+        starts_on=datetime.date(2026, 9, 1),
+        ends_on=datetime.date(2027, 1, 31),
+    )
+
+
+@pytest.fixture
+def homework(classroom_subject):
+    return factories.CategoryFactory(
+        classroom_subject=classroom_subject, name="Homework", weight=Decimal("40")
+    )
+
+
+@pytest.fixture
+def quiz(classroom_subject, term, homework):
+    return factories.AssessmentFactory(
+        classroom_subject=classroom_subject,
+        term=term,
+        category=homework,
+        title="Quiz 1",
+        max_points=Decimal("20"),
+    )
+
+
+@pytest.fixture
+def exam(classroom_subject, term, homework):
+    return factories.AssessmentFactory(
+        classroom_subject=classroom_subject,
+        term=term,
+        category=homework,
+        title="Exam",
+        max_points=Decimal("100"),
+    )
 
 
 def pytest_collection_modifyitems(config, items):

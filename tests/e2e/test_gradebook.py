@@ -1,0 +1,94 @@
+"""A teacher in a hurry: keyboard only, in a real browser, against a live server."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from grades.models import Assessment, Score
+from tests import factories
+from tests.e2e.conftest import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def class_of_30(classroom_subject, term, homework):
+    return [
+        factories.EnrollmentFactory(
+            classroom=classroom_subject.classroom,
+            student=factories.StudentFactory(full_name=f"Student {n:02d}"),
+        ).student
+        for n in range(30)
+    ]
+
+
+def grid_url(live_server, classroom_subject, term):
+    return (
+        f"{live_server.url}/classrooms/{classroom_subject.classroom_id}/gradebook/"
+        f"?subject={classroom_subject.pk}&term={term.pk}"
+    )
+
+
+def test_a_teacher_creates_an_assessment_and_types_30_scores_with_the_keyboard(
+    page, live_server, teacher, password, classroom_subject, term, class_of_30
+):
+    log_in(page, live_server, teacher, password)
+    page.goto(grid_url(live_server, classroom_subject, term))
+    page.get_by_role("link", name="New assessment").click()
+    page.get_by_label("Title").fill("Fractions test")
+    page.get_by_label("Maximum points").fill("100")
+    with page.expect_navigation():
+        page.get_by_label("Maximum points").press("Enter")
+    assessment = Assessment.objects.get(title="Fractions test")
+
+    first = page.locator(f'input[name="c-{class_of_30[0].pk}-{assessment.pk}"]')
+    first.focus()
+    typed = {}
+    for index, student in enumerate(class_of_30):
+        value = "105" if index == 7 else str(60 + index)
+        typed[student.pk] = value
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+
+    bad = page.locator(f'input[name="c-{class_of_30[7].pk}-{assessment.pk}"]')
+    expect(page.locator(f"#e-{class_of_30[7].pk}-{assessment.pk}")).to_contain_text(
+        "105 is more than the maximum of 100."
+    )
+    expect(bad).to_have_value("105")
+    for student in class_of_30:
+        cell = page.locator(f'input[name="c-{student.pk}-{assessment.pk}"]')
+        expect(cell).to_have_value(typed[student.pk])
+
+    bad.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("97")
+    page.get_by_role("button", name="Save").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("status").first).to_be_visible()
+
+    stored = {
+        score.student_id: score.points
+        for score in Score.objects.filter(assessment=assessment)
+    }
+    expected = {pk: Decimal(value) for pk, value in typed.items()}
+    expected[class_of_30[7].pk] = Decimal("97")
+    assert stored == expected
+    row = page.locator("tr", has=page.locator(f"#s-{class_of_30[0].pk}"))
+    expect(row.locator(".grid__total")).to_contain_text(re.compile(r"60[.,]0\s*%"))
+
+
+def test_the_grid_fits_a_phone_and_moves_with_arrow_keys(
+    phone, live_server, teacher, password, classroom_subject, term, class_of_30, quiz
+):
+    log_in(phone, live_server, teacher, password)
+    phone.goto(grid_url(live_server, classroom_subject, term))
+    first = phone.locator(f'input[name="c-{class_of_30[0].pk}-{quiz.pk}"]')
+    first.focus()
+    phone.keyboard.press("ArrowDown")
+    second = phone.locator(f'input[name="c-{class_of_30[1].pk}-{quiz.pk}"]')
+    expect(second).to_be_focused()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page must not scroll sideways; the grid scrolls inside"
