@@ -2,6 +2,7 @@ from django.views.generic import TemplateView
 
 from accounts.mixins import MemberRequiredMixin, StaffRequiredMixin
 from classrooms import selectors
+from grades.term_grade_selectors import student_results
 
 
 class MyClassesView(MemberRequiredMixin, TemplateView):
@@ -30,6 +31,8 @@ class ClassroomDetailView(MemberRequiredMixin, TemplateView):
         context["classroom"] = classroom
         if selectors.can_see_roster(self.request.user, classroom):
             context["roster"] = selectors.roster_of(classroom)
+        # A student's own published results; None (no query) for everyone else.
+        context["my_results"] = student_results(self.request.user, classroom)
         return context
 
 

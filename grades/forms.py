@@ -5,10 +5,16 @@ Each cell posts three fields: `c-<student>-<assessment>` (what is typed now),
 `v-<student>-<assessment>` (the version of that score, empty when there was none).
 A cell whose typed text equals its original is not a change. With JavaScript the
 page disables unchanged cells before posting, so only changes travel.
+
+`ImportForm` is the gradebook's CSV upload: it reads the file into `table`.
 """
 
 import re
 
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from grades import csv_io
 from grades.services.scores import CellChange
 
 CELL_FIELD = re.compile(r"^c-(\d+)-(\d+)$")
@@ -56,3 +62,26 @@ def typed_values(post) -> dict[str, dict[str, str]]:
                 "version": post.get(f"v-{key}", ""),
             }
     return typed
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy(
+            "The gradebook exported as CSV, edited in a spreadsheet and saved as "
+            "CSV (UTF-8; commas or semicolons). At most 1 MB and 2,000 rows."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > csv_io.MAX_BYTES:
+            # Refused before reading it into memory.
+            error = csv_io.too_big(upload.size)
+            raise forms.ValidationError(error.message, code=error.code)
+        try:
+            self.table = csv_io.read_csv(upload.read())
+        except csv_io.CsvFileError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        return upload

@@ -3,12 +3,16 @@
 The teacher of a classroom subject and staff may open its gradebook. Anyone else
 with a tie to the classroom (its students, its other teachers) gets 403; anyone
 without one gets 404, as if the class did not exist.
+
+The reads below `gradebook` (categories, archived assessments, a score's history)
+take a classroom subject the caller has already opened this way.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,7 +21,14 @@ from classrooms.models import ClassroomSubject, Enrollment, Term
 from classrooms.selectors import visible_classrooms
 from grades import calc
 from grades.cells import format_cell
-from grades.models import Assessment, Category, GradeBand, Score
+from grades.models import (
+    Assessment,
+    Category,
+    GradeBand,
+    GradeChange,
+    Score,
+    ScoreState,
+)
 
 
 def gradable_subjects(user: User, classroom_id: int):
@@ -191,3 +202,122 @@ def gradebook(classroom_subject: ClassroomSubject, term: Term) -> Gradebook:
         columns=columns,
         bands=bands,
     )
+
+
+# --- categories and archived assessments of a classroom subject -----------------
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    category: Category
+    share: Decimal | None  # percent of the total weight
+    assessment_count: int
+
+
+def category_rows(classroom_subject: ClassroomSubject) -> list[CategoryRow]:
+    categories = list(
+        classroom_subject.categories.annotate(
+            assessment_count=Count("assessments")
+        ).order_by("name")
+    )
+    total = sum((c.weight for c in categories), Decimal(0))
+    return [
+        CategoryRow(
+            category=c,
+            share=calc.round_percent(c.weight * 100 / total) if total else None,
+            assessment_count=c.assessment_count,
+        )
+        for c in categories
+    ]
+
+
+def archived_assessments(classroom_subject: ClassroomSubject):
+    return (
+        Assessment.objects.filter(
+            classroom_subject=classroom_subject, archived_at__isnull=False
+        )
+        .select_related("term", "category")
+        .annotate(
+            score_count=Count(
+                "scores", filter=~Q(scores__state=ScoreState.BLANK), distinct=True
+            )
+        )
+        .order_by("-archived_at", "pk")
+    )
+
+
+# --- one score's history ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    change: GradeChange
+    before: str | None  # cell syntax; None: there was no score yet
+    after: str | None
+    comment_before: str | None
+    comment_after: str | None
+
+    @property
+    def comment_changed(self) -> bool:
+        return (self.comment_before or "") != (self.comment_after or "")
+
+
+@dataclass(frozen=True)
+class ScoreHistory:
+    assessment: Assessment
+    enrollment: Enrollment
+    score: Score | None
+    text: str
+    changes: list[ChangeLine]
+
+
+def _snapshot_text(snapshot) -> tuple[str | None, str | None]:
+    if not snapshot:
+        return None, None
+    points = snapshot.get("points")
+    text = format_cell(
+        snapshot.get("state", "blank"), None if points is None else Decimal(points)
+    )
+    return text, snapshot.get("comment", "")
+
+
+def score_history(classroom_subject, assessment_id: int, student_id: int):
+    """One student's score on one assessment of `classroom_subject`, with its changes.
+
+    A read scoped like the gradebook's: the caller has already checked that the
+    user grades `classroom_subject`; an assessment of another subject or a student
+    never enrolled in the class is 404. Four queries, whatever the history's length.
+    """
+    assessment = (
+        Assessment.objects.filter(pk=assessment_id, classroom_subject=classroom_subject)
+        .select_related("category", "term")
+        .first()
+    )
+    if assessment is None:
+        raise Http404
+    enrollment = (
+        Enrollment.objects.filter(
+            classroom_id=classroom_subject.classroom_id, student_id=student_id
+        )
+        .select_related("student")
+        .first()
+    )
+    if enrollment is None:
+        raise Http404
+    score = (
+        Score.objects.filter(assessment=assessment, student_id=student_id)
+        .select_related("updated_by")
+        .first()
+    )
+    changes = []
+    if score is not None:
+        for change in score.changes.select_related("changed_by").order_by(
+            "-changed_at", "-pk"
+        ):
+            before, comment_before = _snapshot_text(change.before)
+            after, comment_after = _snapshot_text(change.after)
+            changes.append(
+                ChangeLine(change, before, after, comment_before, comment_after)
+            )
+    text = format_cell(score.state, score.points) if score else ""
+    return ScoreHistory(assessment, enrollment, score, text, changes)

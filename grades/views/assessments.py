@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -22,7 +21,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import MemberRequiredMixin
-from classrooms.models import ClassroomSubject, Enrollment
+from classrooms.models import Enrollment
 from grades import calc, selectors
 from grades.assessment_forms import (
     AssessmentForm,
@@ -38,46 +37,7 @@ from grades.services import assessments as services
 from grades.services.scores import CellProblem, GridRejected, scores_record
 
 # ---------------------------------------------------------------------------
-# Reads, all inside one classroom subject the user was allowed into.
-
-
-@dataclass(frozen=True)
-class CategoryRow:
-    category: Category
-    share: Decimal | None  # percent of the total weight
-    assessment_count: int
-
-
-def category_rows(classroom_subject: ClassroomSubject) -> list[CategoryRow]:
-    categories = list(
-        classroom_subject.categories.annotate(
-            assessment_count=Count("assessments")
-        ).order_by("name")
-    )
-    total = sum((c.weight for c in categories), Decimal(0))
-    return [
-        CategoryRow(
-            category=c,
-            share=calc.round_percent(c.weight * 100 / total) if total else None,
-            assessment_count=c.assessment_count,
-        )
-        for c in categories
-    ]
-
-
-def archived_assessments(classroom_subject: ClassroomSubject):
-    return (
-        Assessment.objects.filter(
-            classroom_subject=classroom_subject, archived_at__isnull=False
-        )
-        .select_related("term", "category")
-        .annotate(
-            score_count=Count(
-                "scores", filter=~Q(scores__state=ScoreState.BLANK), distinct=True
-            )
-        )
-        .order_by("-archived_at", "pk")
-    )
+# Display rows of the per-assessment page (its reads are in grades.selectors).
 
 
 @dataclass(frozen=True)
@@ -260,11 +220,13 @@ class CategoryListView(ServiceFormMixin, ClassroomSubjectMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = category_rows(self.classroom_subject)
+        rows = selectors.category_rows(self.classroom_subject)
         context.update(
             rows=rows,
             total_weight=sum((row.category.weight for row in rows), Decimal(0)),
-            archived_count=archived_assessments(self.classroom_subject).count(),
+            archived_count=selectors.archived_assessments(
+                self.classroom_subject
+            ).count(),
         )
         return context
 
@@ -503,7 +465,8 @@ class ArchivedAssessmentListView(ClassroomSubjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            assessments=list(archived_assessments(self.classroom_subject)), **kwargs
+            assessments=list(selectors.archived_assessments(self.classroom_subject)),
+            **kwargs,
         )
 
 

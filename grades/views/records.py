@@ -5,26 +5,22 @@ members of the class get 403, everyone else 404.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 import structlog
-from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import BadRequest
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from classrooms.models import Enrollment
 from grades import csv_io, selectors
-from grades.cells import format_cell
-from grades.models import Assessment, GradeChange, Score
+from grades.forms import ImportForm
 from grades.services.scores import GridRejected, scores_record
 from grades.views.gradebook import GradebookMixin
 
@@ -86,29 +82,6 @@ class GradebookExportView(GradebookMixin, View):
 
 
 # --- import --------------------------------------------------------------------
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy(
-            "The gradebook exported as CSV, edited in a spreadsheet and saved as "
-            "CSV (UTF-8; commas or semicolons). At most 1 MB and 2,000 rows."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > csv_io.MAX_BYTES:
-            # Refused before reading it into memory.
-            error = csv_io.too_big(upload.size)
-            raise forms.ValidationError(error.message, code=error.code)
-        try:
-            self.table = csv_io.read_csv(upload.read())
-        except csv_io.CsvFileError as error:
-            raise forms.ValidationError(error.message, code=error.code) from None
-        return upload
 
 
 class GradebookImportView(RecordsMixin, FormView):
@@ -248,86 +221,12 @@ class GradebookImportConfirmView(RecordsMixin, TemplateView):
 # --- one score's history ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChangeLine:
-    change: GradeChange
-    before: str | None  # cell syntax; None: there was no score yet
-    after: str | None
-    comment_before: str | None
-    comment_after: str | None
-
-    @property
-    def comment_changed(self) -> bool:
-        return (self.comment_before or "") != (self.comment_after or "")
-
-
-@dataclass(frozen=True)
-class ScoreHistory:
-    assessment: Assessment
-    enrollment: Enrollment
-    score: Score | None
-    text: str
-    changes: list[ChangeLine]
-
-
-def _snapshot_text(snapshot) -> tuple[str | None, str | None]:
-    if not snapshot:
-        return None, None
-    points = snapshot.get("points")
-    text = format_cell(
-        snapshot.get("state", "blank"), None if points is None else Decimal(points)
-    )
-    return text, snapshot.get("comment", "")
-
-
-def score_history(classroom_subject, assessment_id: int, student_id: int):
-    """One student's score on one assessment of `classroom_subject`, with its changes.
-
-    A read scoped like the gradebook's: the caller has already checked that the
-    user grades `classroom_subject`; an assessment of another subject or a student
-    never enrolled in the class is 404. Four queries, whatever the history's length.
-    """
-    assessment = (
-        Assessment.objects.filter(pk=assessment_id, classroom_subject=classroom_subject)
-        .select_related("category", "term")
-        .first()
-    )
-    if assessment is None:
-        raise Http404
-    enrollment = (
-        Enrollment.objects.filter(
-            classroom_id=classroom_subject.classroom_id, student_id=student_id
-        )
-        .select_related("student")
-        .first()
-    )
-    if enrollment is None:
-        raise Http404
-    score = (
-        Score.objects.filter(assessment=assessment, student_id=student_id)
-        .select_related("updated_by")
-        .first()
-    )
-    changes = []
-    if score is not None:
-        for change in score.changes.select_related("changed_by").order_by(
-            "-changed_at", "-pk"
-        ):
-            before, comment_before = _snapshot_text(change.before)
-            after, comment_after = _snapshot_text(change.after)
-            changes.append(
-                ChangeLine(change, before, after, comment_before, comment_after)
-            )
-    text = format_cell(score.state, score.points) if score else ""
-    return ScoreHistory(assessment, enrollment, score, text, changes)
-
-
 class ScoreHistoryView(RecordsMixin, TemplateView):
     template_name = "grades/score_history.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        history = score_history(
+        history = selectors.score_history(
             self.classroom_subject, kwargs["assessment_id"], kwargs["student_id"]
         )
         context.update(

@@ -92,3 +92,51 @@ def test_the_grid_fits_a_phone_and_moves_with_arrow_keys(
     expect(second).to_be_focused()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page must not scroll sideways; the grid scrolls inside"
+
+
+def test_published_scores_and_term_grades_reach_the_student_and_nothing_else(
+    browser, live_server, teacher, password, classroom_subject, term, homework, student
+):
+    quiz = factories.AssessmentFactory(
+        classroom_subject=classroom_subject,
+        term=term,
+        category=homework,
+        title="Published quiz",
+        max_points=Decimal("20"),
+    )
+    hidden = factories.AssessmentFactory(
+        classroom_subject=classroom_subject,
+        term=term,
+        category=homework,
+        title="Unpublished quiz",
+        max_points=Decimal("20"),
+    )
+    factories.ScoreFactory(assessment=quiz, student=student, points=Decimal("17"))
+    factories.ScoreFactory(assessment=hidden, student=student, points=Decimal("3"))
+
+    teacher_page = browser.new_page()
+    log_in(teacher_page, live_server, teacher, password)
+    teacher_page.goto(
+        f"{live_server.url}/classrooms/{classroom_subject.classroom_id}"
+        f"/subjects/{classroom_subject.pk}/assessments/{quiz.pk}/"
+    )
+    with teacher_page.expect_navigation():
+        teacher_page.get_by_role("button", name="Publish to students").click()
+    teacher_page.goto(grid_url(live_server, classroom_subject, term))
+    teacher_page.get_by_role("link", name="Term grades and publishing").click()
+    with teacher_page.expect_navigation():
+        teacher_page.get_by_role("button", name="Publish term grades").click()
+    teacher_page.close()
+
+    student_page = browser.new_page()
+    log_in(student_page, live_server, student, password)
+    student_page.goto(f"{live_server.url}/classrooms/{classroom_subject.classroom_id}/")
+    results = student_page.locator(
+        "section", has=student_page.locator("#my-results-heading")
+    )
+    expect(results).to_contain_text("Published quiz")
+    expect(results).to_contain_text("17")
+    # (17 + 3) / 40 = 50.0 %: the term grade counts every score, published or not.
+    expect(results).to_contain_text(re.compile(r"50[.,]0"))
+    expect(results).not_to_contain_text("Unpublished quiz")
+    student_page.close()
