@@ -230,3 +230,20 @@ class TestScoreHistoryAccess:
         client.force_login(teacher)
         response = client.post(history_url(classroom_subject, term, quiz, student))
         assert response.status_code == 405
+
+
+def test_the_per_assessment_page_links_each_saved_score_to_its_history(
+    client, teacher, classroom_subject, term, student, quiz
+):
+    factories.ScoreFactory(assessment=quiz, student=student, points=12)
+    client.force_login(teacher)
+    page = client.get(
+        reverse(
+            "assessment_detail",
+            args=[classroom_subject.classroom_id, classroom_subject.pk, quiz.pk],
+        )
+    ).content.decode()
+    history = reverse(
+        "score_history", args=[classroom_subject.classroom_id, quiz.pk, student.pk]
+    )
+    assert f'href="{history}?subject={classroom_subject.pk}&amp;term={term.pk}"' in page
