@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Literal
 
 import structlog
+from django.contrib.admin.models import DELETION
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
@@ -35,6 +36,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from classrooms.models import ClassroomSubject, Term
 from grades.models import Assessment, Category, GradeChange, Score, ScoreState
+from school.audit import record_in_admin_history
 
 logger = structlog.get_logger(__name__)
 
@@ -394,6 +396,12 @@ def assessment_delete(*, actor: User, assessment: Assessment) -> None:
             },
             code="has_scores",
         )
+    record_in_admin_history(
+        actor=actor,
+        obj=assessment,
+        message="Deleted from the gradebook (no scores)",
+        action_flag=DELETION,
+    )
     blank_rows, _by_model = Score.objects.filter(assessment=assessment).delete()
     assessment_id = assessment.pk
     assessment.delete()
@@ -413,6 +421,7 @@ def assessment_archive(*, actor: User, assessment: Assessment) -> Assessment:
     if assessment.archived_at is None:
         assessment.archived_at = timezone.now()
         assessment.save(update_fields=["archived_at"])
+        record_in_admin_history(actor=actor, obj=assessment, message="Archived")
         _log_on_commit(
             "assessment_archived", assessment_id=assessment.pk, actor_id=actor.pk
         )
@@ -426,6 +435,7 @@ def assessment_restore(*, actor: User, assessment: Assessment) -> Assessment:
     if assessment.archived_at is not None:
         assessment.archived_at = None
         assessment.save(update_fields=["archived_at"])
+        record_in_admin_history(actor=actor, obj=assessment, message="Restored")
         _log_on_commit(
             "assessment_restored", assessment_id=assessment.pk, actor_id=actor.pk
         )
@@ -466,6 +476,7 @@ def assessment_publish(*, actor: User, assessment: Assessment) -> Assessment:
     if assessment.published_at is None:
         assessment.published_at = timezone.now()
         assessment.save(update_fields=["published_at"])
+        record_in_admin_history(actor=actor, obj=assessment, message="Published")
         _log_on_commit(
             "assessment_published", assessment_id=assessment.pk, actor_id=actor.pk
         )
@@ -478,6 +489,7 @@ def assessment_unpublish(*, actor: User, assessment: Assessment) -> Assessment:
     assessment = _locked_assessment(assessment)
     if assessment.published_at is not None:
         assessment.published_at = None
+        record_in_admin_history(actor=actor, obj=assessment, message="Unpublished")
         assessment.save(update_fields=["published_at"])
         _log_on_commit(
             "assessment_unpublished", assessment_id=assessment.pk, actor_id=actor.pk

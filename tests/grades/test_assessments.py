@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -1403,3 +1404,25 @@ class TestQueryBudget:
             response = client.get(url)
         assert response.status_code == 200
         assert len(response.context["rows"]) == size
+
+
+class TestAdminHistory:
+    """Archiving, restoring and publishing show in the assessment's admin history."""
+
+    def test_each_step_is_a_line_of_the_admin_history(self, teacher, student, quiz):
+        factories.ScoreFactory(assessment=quiz, student=student)
+        services.assessment_publish(actor=teacher, assessment=quiz)
+        services.assessment_archive(actor=teacher, assessment=quiz)
+        services.assessment_restore(actor=teacher, assessment=quiz)
+        entries = LogEntry.objects.filter(object_id=str(quiz.pk)).order_by("pk")
+        assert [(e.user, e.change_message) for e in entries] == [
+            (teacher, "Published"),
+            (teacher, "Archived"),
+            (teacher, "Restored"),
+        ]
+
+    def test_a_deletion_is_recorded_before_the_row_goes(self, teacher, quiz):
+        object_id = str(quiz.pk)
+        services.assessment_delete(actor=teacher, assessment=quiz)
+        entry = LogEntry.objects.get(object_id=object_id)
+        assert (entry.action_flag, entry.object_repr) == (DELETION, str(quiz))
