@@ -140,3 +140,30 @@ def test_published_scores_and_term_grades_reach_the_student_and_nothing_else(
     expect(results).to_contain_text(re.compile(r"50[.,]0"))
     expect(results).not_to_contain_text("Unpublished quiz")
     student_page.close()
+
+
+def test_typing_survives_a_failed_save_and_a_reload(
+    page, live_server, teacher, password, classroom_subject, term, student, quiz
+):
+    log_in(page, live_server, teacher, password)
+    page.route("**/gradebook/cells/**", lambda route: route.abort())
+    page.goto(grid_url(live_server, classroom_subject, term))
+    cell = page.locator(f'input[name="c-{student.pk}-{quiz.pk}"]')
+    cell.focus()
+    page.keyboard.type("13,5")
+    page.keyboard.press("Enter")
+    td = page.locator("td", has=cell)
+    expect(td).to_have_attribute("data-state", "error")
+    assert not Score.objects.exists()
+
+    page.reload()
+    expect(cell).to_have_value("13,5")
+    expect(page.locator("#gradebook-status")).to_contain_text(
+        "Restored 1 unsaved score"
+    )
+
+    page.unroute("**/gradebook/cells/**")
+    page.reload()
+    expect(td).to_have_attribute("data-state", "saved")
+    assert Score.objects.get().points == Decimal("13.5")
+    expect(cell).to_have_value("13.5")
