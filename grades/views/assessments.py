@@ -20,7 +20,6 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from accounts.mixins import MemberRequiredMixin
 from classrooms.models import Enrollment
 from grades import calc, selectors
 from grades.assessment_forms import (
@@ -35,6 +34,7 @@ from grades.cells import format_cell
 from grades.models import Assessment, Category, Score, ScoreState
 from grades.services import assessments as services
 from grades.services.scores import CellProblem, GridRejected, scores_record
+from grades.views.access import GradingAccessMixin
 
 # ---------------------------------------------------------------------------
 # Display rows of the per-assessment page (its reads are in grades.selectors).
@@ -112,20 +112,8 @@ def _int_or_none(raw):
     return int(raw) if raw and raw.isdigit() else None
 
 
-class ClassroomSubjectMixin(MemberRequiredMixin):
+class ClassroomSubjectMixin(GradingAccessMixin):
     """The classroom subject of the URL, for those who grade it."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.classroom_subject = selectors.get_classroom_subject_for_grading(
-            request.user, kwargs["classroom_id"], kwargs["subject_id"]
-        )
-        self.load_objects(**kwargs)
-        return super().dispatch(request, *args, **kwargs)
-
-    def load_objects(self, **kwargs):
-        """Find the URL's objects inside the classroom subject (404 if not there)."""
 
     @property
     def term_id(self) -> int | None:
@@ -167,7 +155,7 @@ class ClassroomSubjectMixin(MemberRequiredMixin):
 
 
 class CategoryMixin(ClassroomSubjectMixin):
-    def load_objects(self, **kwargs):
+    def load_objects(self, request, kwargs):
         self.category = get_object_or_404(
             Category, classroom_subject=self.classroom_subject, pk=kwargs["pk"]
         )
@@ -177,7 +165,7 @@ class CategoryMixin(ClassroomSubjectMixin):
 
 
 class AssessmentMixin(ClassroomSubjectMixin):
-    def load_objects(self, **kwargs):
+    def load_objects(self, request, kwargs):
         self.assessment = get_object_or_404(
             Assessment.objects.select_related("term", "category"),
             classroom_subject=self.classroom_subject,

@@ -9,11 +9,10 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.mixins import MemberRequiredMixin
 from grades import selectors
 from grades.forms import cell_key, grid_changes, typed_values
-from grades.ratelimits import enforce_grade_write_limit
 from grades.services.scores import CellChange, CellProblem, GridRejected, scores_record
+from grades.views.access import GradingAccessMixin
 
 
 @dataclass(frozen=True)
@@ -71,16 +70,13 @@ def _display_rows(rows, typed, problems):
     return display
 
 
-class GradebookMixin(MemberRequiredMixin):
+class GradebookMixin(GradingAccessMixin):
     """Finds the classroom subject and term from the URL and query string."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        subject_id = _int_or_none(request.GET.get("subject"))
-        self.classroom_subject = selectors.get_classroom_subject_for_grading(
-            request.user, kwargs["classroom_id"], subject_id
-        )
+    def classroom_subject_id(self, request, kwargs):
+        return _int_or_none(request.GET.get("subject"))
+
+    def load_objects(self, request, kwargs):
         self.terms = selectors.terms_of(self.classroom_subject)
         term_id = _int_or_none(request.GET.get("term"))
         if term_id is None:
@@ -89,9 +85,6 @@ class GradebookMixin(MemberRequiredMixin):
             self.term = next((t for t in self.terms if t.pk == term_id), None)
         if self.term is None:
             raise Http404
-        if request.method == "POST":
-            enforce_grade_write_limit(request)
-        return super().dispatch(request, *args, **kwargs)
 
     def gradebook_url(self):
         return (

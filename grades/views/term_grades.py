@@ -21,8 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.mixins import MemberRequiredMixin, StaffRequiredMixin
-from grades import selectors
+from accounts.mixins import StaffRequiredMixin
 from grades import term_grade_selectors as tg_selectors
 from grades.services.term_grades import (
     REASON_MAX_LENGTH,
@@ -31,6 +30,7 @@ from grades.services.term_grades import (
     term_grades_update,
 )
 from grades.services.terms import term_lock, term_unlock
+from grades.views.access import GradingAccessMixin
 
 COMMENT_MAX_LENGTH = 2000
 _PERCENT = re.compile(r"(-?)([0-9]*)(?:[.,]([0-9]*))?", re.ASCII)
@@ -178,18 +178,12 @@ def _row_form(student_id, data=None, row=None, locked=False) -> TermGradeRowForm
     )
 
 
-class TermGradesMixin(MemberRequiredMixin):
+class TermGradesMixin(GradingAccessMixin):
     """Finds the classroom subject and the term (of the classroom's year) in the URL."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.classroom_subject = selectors.get_classroom_subject_for_grading(
-            request.user, kwargs["classroom_id"], kwargs["subject_id"]
-        )
+    def load_objects(self, request, kwargs):
         self.terms = tg_selectors.terms_of_year(self.classroom_subject)
         self.term = self.find_term(kwargs)
-        return super().dispatch(request, *args, **kwargs)
 
     def find_term(self, kwargs):
         return tg_selectors.get_term_of(self.terms, kwargs["term_id"])

@@ -314,6 +314,22 @@ class TestRateLimit:
         assert response.status_code == 429
         assert int(response["Retry-After"]) >= 1
 
+    def test_every_grading_page_counts_against_the_same_limit(
+        self, client, settings, teacher, classroom_subject, term, student, quiz
+    ):
+        settings.RATE_LIMIT_GRADE_WRITES = "3/m"
+        client.force_login(teacher)
+        cid, sid = classroom_subject.classroom_id, classroom_subject.pk
+        urls = [
+            grid_url(classroom_subject, term),
+            reverse("assessment_detail", args=[cid, sid, quiz.pk]),
+            reverse("term_grades", args=[cid, sid, term.pk]),
+        ]
+        for url in urls:
+            assert client.post(url, {}).status_code != 429
+        for url in urls:
+            assert client.post(url, {}).status_code == 429
+
     def test_saves_keep_working_when_redis_is_down(
         self, client, settings, teacher, classroom_subject, term, student, quiz
     ):
