@@ -12,4 +12,4 @@ RUN DEBUG=true python manage.py collectstatic --no-input \
 USER portal
 
 EXPOSE 8000
-CMD ["gunicorn", "school.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "school.wsgi:application"]

@@ -2,11 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
+from grades.views import report_cards
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("language/", views.set_language, name="set_language"),
-    path("report-card/", views.ReportCardView.as_view(), name="report_card"),
+    path(
+        "report-card/",
+        report_cards.MyReportCardView.as_view(),
+        name="report_card",
+    ),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -21,7 +26,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             success_url=reverse_lazy("password_reset_done"),
         ),
         name="password_reset",

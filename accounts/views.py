@@ -1,13 +1,16 @@
+import structlog
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.utils.crypto import salted_hmac
 from django.views import i18n
 from django.views.decorators.http import require_POST
-from django.views.generic import RedirectView, TemplateView
+from django.views.generic import RedirectView
 
 from accounts.forms import EmailAuthenticationForm
-from accounts.mixins import StudentRequiredMixin
-from accounts.ratelimits import enforce_login_limits
+from accounts.ratelimits import enforce_login_limits, enforce_password_reset_limits
 from accounts.services import user_set_language
+
+logger = structlog.get_logger(__name__)
 
 
 class LoginView(auth_views.LoginView):
@@ -19,15 +22,28 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    def post(self, request, *args, **kwargs):
+        # Counted before the email is looked up: known and unknown emails alike.
+        enforce_password_reset_limits(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # Logged with a keyed hash of the address, never the address: the same
+        # email always gives the same hash (a flood against one account shows),
+        # but without SECRET_KEY it cannot be turned back into an address, unlike
+        # a plain SHA-256 that anyone with the school's roster could match.
+        email = form.cleaned_data["email"].strip().lower()
+        digest = salted_hmac("accounts.password_reset_requested", email).hexdigest()
+        logger.info("password_reset_requested", email_hash=digest[:16])
+        return super().form_valid(form)
+
+
 class HomeView(RedirectView):
     """Send each person to the page their role starts from."""
 
     def get_redirect_url(self, *args, **kwargs):
         return self.request.user.get_home_url()
-
-
-class ReportCardView(StudentRequiredMixin, TemplateView):
-    template_name = "accounts/report_card.html"
 
 
 @login_not_required

@@ -2,6 +2,7 @@ import contextlib
 import ipaddress
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 from django_ratelimit.exceptions import Ratelimited
 
 from school import views
@@ -22,6 +23,11 @@ def _is_trusted_proxy(address: str, networks) -> bool:
     return any(ip in network for network in networks)
 
 
+def is_trusted_proxy(address: str) -> bool:
+    """Whether `address` is one of TRUSTED_PROXIES (addresses or networks)."""
+    return _is_trusted_proxy(address, _trusted_networks())
+
+
 class ClientIPMiddleware:
     """Make REMOTE_ADDR the real client's address.
 
@@ -37,6 +43,7 @@ class ClientIPMiddleware:
 
     def __call__(self, request):
         peer = request.META.get("REMOTE_ADDR", "")
+        request.peer_addr = peer  # the TCP peer, before X-Real-IP replaces it
         real_ip = request.META.get("HTTP_X_REAL_IP", "").strip()
         if real_ip and _is_trusted_proxy(peer, self.trusted_networks):
             with contextlib.suppress(ValueError):
@@ -59,3 +66,27 @@ class RateLimitMiddleware:
         if isinstance(exception, RateLimitUnavailable):
             return views.temporarily_unavailable(request)
         return None
+
+
+class NoStoreForSignedInUsersMiddleware:
+    """Keep pages shown to a signed-in user out of every cache (browser and proxy).
+
+    Grades and report cards must not be served again from a shared computer's
+    browser cache after logout, nor kept by a proxy. A response whose view set
+    Cache-Control itself is left alone. Static files never get here: WhiteNoise
+    answers them earlier in MIDDLEWARE.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not response.has_header("Cache-Control")
+        ):
+            add_never_cache_headers(response)
+        return response

@@ -13,9 +13,10 @@ from django_ratelimit.exceptions import Ratelimited
 class RateLimitExceeded(Ratelimited):
     """Too many attempts; `retry_after` is the seconds left until the window ends."""
 
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, group: str | None = None):
         super().__init__(retry_after)
         self.retry_after = max(1, retry_after)
+        self.group = group
 
 
 class RateLimitUnavailable(Exception):
@@ -45,4 +46,4 @@ class Limit:
             if self.fail_open:
                 return
             raise RateLimitUnavailable(self.group)
-        raise RateLimitExceeded(retry_after=usage["time_left"])
+        raise RateLimitExceeded(retry_after=usage["time_left"], group=self.group)

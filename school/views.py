@@ -36,7 +36,13 @@ def health_check(request):
 
 def too_many_requests(request, exception):
     retry_after = getattr(exception, "retry_after", DEFAULT_RETRY_AFTER)
-    logger.warning("rate_limited", path=request.path, retry_after=retry_after)
+    logger.warning(
+        "rate_limited",
+        path=request.path,
+        # The limit's group ("login:account-ip"...) when the exception names it.
+        group=getattr(exception, "group", None),
+        retry_after=retry_after,
+    )
     response = render(
         request,
         "429.html",

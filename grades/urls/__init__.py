@@ -1,8 +1,11 @@
-from grades.urls import assessments, gradebook, records, term_grades
+from grades.urls import assessments, gradebook, records, report_cards, term_grades
+from grades.urls import reports as class_reports
 
 urlpatterns = [
     *gradebook.urlpatterns,
     *assessments.urlpatterns,
     *term_grades.urlpatterns,
     *records.urlpatterns,
+    *class_reports.urlpatterns,
+    *report_cards.urlpatterns,
 ]

@@ -147,24 +147,6 @@ class TestPasswordReset:
         assert mailoutbox[0].to == [teacher.email]
 
 
-class TestReportCardPlaceholder:
-    def test_students_see_their_report_card_page(self, client, student):
-        client.force_login(student)
-        response = client.get(reverse("report_card"))
-        assert response.status_code == 200
-        assert "once your teachers publish" in response.content.decode()
-
-    @pytest.mark.parametrize("persona", ["teacher", "admin"])
-    def test_other_roles_get_403(self, request, client, persona):
-        client.force_login(request.getfixturevalue(persona))
-        assert client.get(reverse("report_card")).status_code == 403
-
-    def test_anonymous_users_go_to_login(self, client):
-        response = client.get(reverse("report_card"))
-        assert response.status_code == 302
-        assert response.url == f"{reverse('login')}?next={reverse('report_card')}"
-
-
 class TestLanguage:
     def test_a_logged_in_user_keeps_the_chosen_language(self, client, teacher):
         client.force_login(teacher)

@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "s" * 50,
     "ALLOWED_HOSTS": "school.example.org",
     "DATABASE_URL": "sqlite:////tmp/school-settings-test.sqlite3",
+    "EMAIL_URL": "smtp://mail.example.org:25",
 }
 
 
@@ -41,7 +42,7 @@ def test_it_starts_with_a_complete_production_environment():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL"])
 def test_it_stops_with_one_line_when_a_production_variable_is_missing(variable):
     result = manage_check(**{variable: None})
     assert result.returncode != 0

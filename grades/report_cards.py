@@ -1,0 +1,250 @@
+"""Reads of report cards: one student's published term grades for one term.
+
+Who may open a student's report card (`get_student_for_report_card`):
+
+- the student themselves;
+- their advisors (`accounts.Advising`) and staff: every line;
+- a teacher who teaches the student a classroom subject: only the lines they
+  teach;
+- anyone else: 404, as if the student did not exist.
+
+Only published data shows, by the rules of `term_grade_selectors.student_results`:
+the published snapshot of a term grade (never the live grade) and the scores of
+published, non-archived assessments. `report_card` runs a fixed number of queries
+whatever the number of subjects and assessments.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from accounts.models import Advising, User
+from classrooms.models import ClassroomSubject, Enrollment, Term
+from grades import calc
+from grades.models import Assessment, Category, Score, TermGrade
+from grades.term_grade_selectors import PublishedScore, current_term_of
+
+
+def get_student_for_report_card(viewer: User, student_id: int) -> User:
+    """The student whose report card `viewer` may open, or 404. One query.
+
+    The student comes annotated with `viewer_sees_all`: whether the viewer reads
+    every line (the student, an advisor, staff) or only the lines they teach.
+    """
+    if not viewer.is_authenticated:
+        raise Http404
+    students = User.objects.students().filter(pk=student_id)
+    if viewer.is_staff:
+        student = students.first()
+        sees_all = True
+    elif viewer.is_student:
+        student = students.filter(pk=viewer.pk).first()
+        sees_all = True
+    elif viewer.is_teacher:
+        advises = Advising.objects.filter(teacher=viewer, student=OuterRef("pk"))
+        teaches = Enrollment.objects.filter(
+            student=OuterRef("pk"),
+            classroom__subjects__teacher=viewer,
+        )
+        student = (
+            students.annotate(advises=Exists(advises), teaches=Exists(teaches))
+            .filter(Q(advises=True) | Q(teaches=True))
+            .first()
+        )
+        sees_all = bool(student and student.advises)
+    else:
+        student = None
+        sees_all = False
+    if student is None:
+        raise Http404
+    student.viewer_sees_all = sees_all
+    return student
+
+
+def viewer_sees_all(viewer: User, student: User) -> bool:
+    """Whether `viewer` reads every line of `student`'s card (not only theirs)."""
+    annotated = getattr(student, "viewer_sees_all", None)
+    if annotated is not None:
+        return annotated
+    if viewer.is_staff or viewer.pk == student.pk:
+        return True
+    return Advising.objects.filter(teacher=viewer, student=student).exists()
+
+
+def terms_of_student(student: User) -> list[Term]:
+    """The terms of every school year the student has a classroom in. One query."""
+    return list(
+        Term.objects.filter(
+            school_year__in=Enrollment.objects.filter(student=student).values(
+                "classroom__school_year"
+            )
+        )
+        .select_related("school_year")
+        .order_by("starts_on", "pk")
+    )
+
+
+def get_term_of(terms: list[Term], term_id: int | str | None) -> Term | None:
+    """The chosen term among the student's terms; the current one if none chosen.
+
+    404 for a term that is not one of the student's.
+    """
+    if term_id in (None, ""):
+        return current_term_of(terms)
+    try:
+        wanted = int(term_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    for term in terms:
+        if term.pk == wanted:
+            return term
+    raise Http404
+
+
+@dataclass(frozen=True)
+class CategoryWeight:
+    category: Category
+
+    @property
+    def name(self) -> str:
+        return self.category.name
+
+    @property
+    def weight(self) -> Decimal:
+        return self.category.weight
+
+
+@dataclass(frozen=True)
+class ReportCardLine:
+    classroom_subject: ClassroomSubject
+    term_grade: TermGrade | None  # a published one only; None: not yet published
+    withdrawn_on: object  # date the student left the classroom, or None
+    categories: list[CategoryWeight]  # of the published assessments listed
+    scores: list[PublishedScore]  # published, non-archived assessments
+
+    @property
+    def subject_name(self) -> str:
+        return self.classroom_subject.subject.name
+
+    @property
+    def teacher_name(self) -> str:
+        return str(self.classroom_subject.teacher)
+
+    @property
+    def is_published(self) -> bool:
+        return self.term_grade is not None
+
+    @property
+    def percent(self) -> Decimal | None:
+        return self.term_grade.published_percent if self.term_grade else None
+
+    @property
+    def letter(self) -> str:
+        return self.term_grade.published_letter if self.term_grade else ""
+
+    @property
+    def comment(self) -> str:
+        return self.term_grade.comment if self.term_grade else ""
+
+
+@dataclass(frozen=True)
+class ReportCard:
+    school_name: str
+    student: User
+    term: Term
+    lines: list[ReportCardLine]
+    complete: bool  # the viewer sees every line (else only the lines they teach)
+
+    @property
+    def school_year(self):
+        return self.term.school_year
+
+    @property
+    def overall_average(self) -> Decimal | None:
+        """Plain mean of the published percents shown; None if none is published."""
+        return calc.overall_average(line.percent for line in self.lines)
+
+
+def report_card(student: User, term: Term, viewer: User) -> ReportCard:
+    """`student`'s report card for `term`, as `viewer` may see it.
+
+    The caller got `student` from `get_student_for_report_card` (or is the
+    student). Lines: every classroom subject of the classrooms the student
+    attended during the term (withdrawn enrollments included when they overlap the
+    term); a teacher who is not an advisor gets only the subjects they teach.
+    Five queries: enrollments, classroom subjects, published term grades,
+    published assessments (with their categories), the student's scores on them
+    (plus one for the advising link when `student` is not annotated).
+    """
+    complete = viewer_sees_all(viewer, student)
+    enrollments = {
+        enrollment.classroom_id: enrollment
+        for enrollment in Enrollment.objects.filter(
+            student=student,
+            classroom__school_year_id=term.school_year_id,
+            enrolled_on__lte=term.ends_on,
+        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=term.starts_on))
+    }
+    subjects = ClassroomSubject.objects.filter(classroom_id__in=list(enrollments))
+    if not complete:
+        subjects = subjects.filter(teacher=viewer)
+    subjects = list(
+        subjects.select_related("subject", "teacher", "classroom").order_by(
+            "subject__name", "classroom__name", "pk"
+        )
+    )
+    subject_ids = [cs.pk for cs in subjects]
+    published = {
+        tg.classroom_subject_id: tg
+        for tg in TermGrade.objects.filter(
+            student=student,
+            term=term,
+            classroom_subject_id__in=subject_ids,
+            published_at__isnull=False,
+        )
+    }
+    assessments = list(
+        Assessment.objects.filter(
+            classroom_subject_id__in=subject_ids,
+            term=term,
+            published_at__isnull=False,
+            archived_at__isnull=True,
+        )
+        .select_related("category")
+        .order_by("due_on", "pk")
+    )
+    scores = {
+        score.assessment_id: score
+        for score in Score.objects.filter(
+            student=student, assessment_id__in=[a.pk for a in assessments]
+        )
+    }
+    lines = []
+    for cs in subjects:
+        own = [a for a in assessments if a.classroom_subject_id == cs.pk]
+        categories = {}
+        for assessment in own:
+            categories.setdefault(assessment.category_id, assessment.category)
+        withdrawn_on = enrollments[cs.classroom_id].withdrawn_on
+        lines.append(
+            ReportCardLine(
+                classroom_subject=cs,
+                term_grade=published.get(cs.pk),
+                withdrawn_on=withdrawn_on,
+                categories=[
+                    CategoryWeight(c)
+                    for c in sorted(categories.values(), key=lambda c: c.name)
+                ],
+                scores=[PublishedScore(a, scores.get(a.pk)) for a in own],
+            )
+        )
+    return ReportCard(
+        school_name=settings.SCHOOL_NAME,
+        student=student,
+        term=term,
+        lines=lines,
+        complete=complete,
+    )
