@@ -48,7 +48,20 @@ def _database_from_env():
             f"DATABASE_URL is not a valid database URL: {exc}"
         ) from None
     if config["ENGINE"] == "django.db.backends.postgresql":
-        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", 2)
+        # A query running longer than this is cancelled by PostgreSQL, so it fails
+        # cleanly (a 500 and a log line) before gunicorn's worker timeout (30 s)
+        # kills the whole worker. 0 turns the limit off (the migrate job uses it).
+        # An `?options=...` already in DATABASE_URL is left as it is.
+        if "options" not in options:
+            raw = env.str("DATABASE_STATEMENT_TIMEOUT_MS", default="25000").strip()
+            if not (raw.isascii() and raw.isdigit()):
+                raise ImproperlyConfigured(
+                    "DATABASE_STATEMENT_TIMEOUT_MS must be a whole number of "
+                    "milliseconds (0 for no limit)."
+                )
+            options["options"] = f"-c statement_timeout={int(raw)}"
         config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True
     return config
@@ -76,6 +89,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "school",
     "accounts",
     "classrooms",
@@ -200,6 +215,25 @@ DEFAULT_FROM_EMAIL = env.str(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SCHOOL_NAME = env.str("SCHOOL_NAME", default="Demo School")
+# Absolute links in emails (report cards) start with this.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Background work (django-tasks). "database": tasks are rows written in the
+# enqueuing transaction and run by `manage.py db_worker` (production).
+# "immediate": run in the same process once the transaction commits (the
+# embedded default and the tests).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate").strip().lower()
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of: {', '.join(_TASK_BACKENDS)}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+# SMS notifications: a class with `send(user, text)`; the default only logs.
+SMS_BACKEND = env.str("SMS_BACKEND", default="grades.notifications.LoggingSmsBackend")
 
 # A grid of 60 students x 40 assessments posts about 5,000 fields; Django's default
 # (1,000) would refuse it with a 400 and lose the teacher's work.

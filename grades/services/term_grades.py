@@ -26,6 +26,7 @@ from classrooms.models import ClassroomSubject, Enrollment, Term
 from grades import calc
 from grades.models import GradeChange, TermGrade
 from grades.selectors import grade_bands
+from grades.tasks import enqueue_in_transaction, send_term_grades_published
 from grades.term_grade_selectors import effective_grade, term_inputs
 from school.context import current_request_id
 
@@ -276,7 +277,9 @@ def term_grades_publish(
     percent), rounded, the letter of that rounded value on today's scale, and the
     moment. Students with nothing counted and no override get no line (a line is
     never a made-up zero). Lines that already match are left alone. One
-    `GradeChange` per line written, with `reason`.
+    `GradeChange` per line written, with `reason`. The students whose line is
+    new or changed are emailed by one task (`grades.tasks`), enqueued in this
+    transaction.
 
     Raises ValidationError, changing nothing, when the term is locked, or when a
     published line would change (or disappear) and `reason` is empty.
@@ -355,6 +358,16 @@ def term_grades_publish(
                 code="reason_required",
             )
         _write(actor, to_create, to_update, _PUBLISHED_FIELDS, audits)
+        # Students whose line is new or changed (not withdrawn) get an email; the
+        # task is enqueued in this transaction: a rollback sends nothing.
+        notify = sorted(tg.student_id for tg, _b, _r in audits if tg.published_at)
+        if notify:
+            enqueue_in_transaction(
+                send_term_grades_published,
+                student_ids=notify,
+                classroom_subject_id=classroom_subject.pk,
+                term_id=term.pk,
+            )
         result = PublishResult(published, republished, unchanged, nothing)
         transaction.on_commit(
             lambda: logger.info(

@@ -1,5 +1,6 @@
 """Start-up with a bad environment: one clear line naming the variable, no traceback."""
 
+import json
 import os
 import subprocess
 import sys
@@ -90,3 +91,76 @@ def test_gunicorn_entry_point_reports_the_same_line():
         "Configuration error: SECRET_KEY must be set in the environment "
         "when DEBUG is off."
     )
+
+
+def database_options(**overrides):
+    """settings.DATABASES["default"]["OPTIONS"] as a fresh process loads it."""
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    env.pop("DATABASE_STATEMENT_TIMEOUT_MS", None)
+    env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="school.settings")
+    env.update(overrides)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json; from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+POSTGRES_URL = "postgres://school:secret@db.example.org:5432/school"
+
+
+def test_postgres_statements_time_out_before_gunicorn_kills_the_worker():
+    options = database_options(DATABASE_URL=POSTGRES_URL)
+    # 25 s: below gunicorn's 30 s worker timeout (gunicorn.conf.py).
+    assert options["options"] == "-c statement_timeout=25000"
+    assert options["connect_timeout"] == 2
+
+
+def test_the_statement_timeout_comes_from_the_environment():
+    options = database_options(
+        DATABASE_URL=POSTGRES_URL, DATABASE_STATEMENT_TIMEOUT_MS="0"
+    )
+    assert options["options"] == "-c statement_timeout=0"
+
+
+def test_options_in_the_database_url_are_kept():
+    options = database_options(
+        DATABASE_URL=f"{POSTGRES_URL}?options=-c%20statement_timeout%3D5000"
+    )
+    assert options["options"] == "-c statement_timeout=5000"
+
+
+def test_sqlite_gets_no_statement_timeout():
+    assert "options" not in database_options()
+
+
+def test_it_stops_with_one_line_on_a_malformed_statement_timeout():
+    result = manage_check(
+        DATABASE_URL=POSTGRES_URL, DATABASE_STATEMENT_TIMEOUT_MS="25s"
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        "Configuration error: DATABASE_STATEMENT_TIMEOUT_MS must be a whole number "
+        "of milliseconds (0 for no limit)."
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_applies_the_statement_timeout():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == ("25s",)

@@ -1,0 +1,42 @@
+"""Background tasks of the gradebook (django-tasks), and how services enqueue them.
+
+Tasks take ids, never objects: with the database backend their arguments are
+stored as JSON and read back by `manage.py db_worker`, maybe much later.
+
+django-tasks does not retry a failed task; the tasks here catch per-recipient
+errors themselves, so one bad address never fails the others.
+"""
+
+from functools import partial
+
+from django.db import transaction
+from django_tasks import task
+from django_tasks_db import DatabaseBackend
+
+from grades import notifications
+
+
+def enqueue_in_transaction(task_, **kwargs) -> None:
+    """Enqueue `task_` so that it exists only if the current transaction commits.
+
+    The database backend writes the task's row in this very transaction: it
+    commits or rolls back with the write that caused it, and no worker sees it
+    before the commit. Any other backend (the immediate one runs the task on the
+    spot) is only called once the transaction has committed.
+    """
+    if isinstance(task_.get_backend(), DatabaseBackend):
+        task_.enqueue(**kwargs)
+    else:
+        transaction.on_commit(partial(task_.enqueue, **kwargs), robust=True)
+
+
+@task()
+def send_term_grades_published(
+    *, student_ids: list[int], classroom_subject_id: int, term_id: int
+) -> dict:
+    """Email each student that their report card has new grades."""
+    return notifications.notify_term_grades_published(
+        student_ids=student_ids,
+        classroom_subject_id=classroom_subject_id,
+        term_id=term_id,
+    )
