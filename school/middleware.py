@@ -83,10 +83,12 @@ class NoStoreForSignedInUsersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
+        # The header test comes first: an error page answered while the database
+        # is down sets its own, and asking who the user is would fail again.
         if (
-            user is not None
+            not response.has_header("Cache-Control")
+            and user is not None
             and user.is_authenticated
-            and not response.has_header("Cache-Control")
         ):
             add_never_cache_headers(response)
         return response

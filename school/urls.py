@@ -10,3 +10,5 @@ urlpatterns = [
     path("", include("classrooms.urls")),
     path("", include("grades.urls")),
 ]
+
+handler500 = "school.views.server_error"

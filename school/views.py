@@ -1,7 +1,14 @@
+import sys
+
 import structlog
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.db import DatabaseError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -50,6 +57,28 @@ def too_many_requests(request, exception):
         status=429,
     )
     response["Retry-After"] = str(retry_after)
+    return response
+
+
+def server_error(request):
+    """The 500 handler, except that an unreachable database answers 503.
+
+    Django calls it while handling the exception, so the exception is at hand. The
+    page is rendered without the request's context: the context would ask the
+    database who the user is.
+    """
+    error = sys.exc_info()[1]
+    if not isinstance(error, DatabaseError):
+        return defaults.server_error(request)
+    logger.error("database_unavailable", path=request.path)
+    if request.path == reverse("health_check"):
+        response = JsonResponse(
+            {"status": "error", "database": "down", "cache": "unknown"}, status=503
+        )
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(DEFAULT_RETRY_AFTER)
+    add_never_cache_headers(response)
     return response
 
 

@@ -1,6 +1,8 @@
 from dataclasses import dataclass
 
+import structlog
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -13,6 +15,8 @@ from grades import selectors
 from grades.forms import cell_key, grid_changes, typed_values
 from grades.services.scores import CellChange, CellProblem, GridRejected, scores_record
 from grades.views.access import GradingAccessMixin
+
+logger = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -261,8 +265,16 @@ class CellSaveView(GradebookMixin, View):
         )
 
     def totals_after(self, changes):
-        """The recomputed term grades and column averages the save touched."""
-        book = selectors.gradebook(self.classroom_subject, self.term)
+        """The recomputed term grades and column averages the save touched.
+
+        The scores are committed by now: if the database fails while reading the
+        totals back, the answer still says saved, without totals.
+        """
+        try:
+            book = selectors.gradebook(self.classroom_subject, self.term)
+        except DatabaseError:
+            logger.warning("gradebook_totals_unavailable", exc_info=True)
+            return {}
         students = {change.student_id for change in changes}
         assessments = {change.assessment_id for change in changes}
         rows = {

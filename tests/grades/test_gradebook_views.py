@@ -1,7 +1,9 @@
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 
 from grades.models import GradeChange, Score
@@ -292,6 +294,23 @@ class TestAutosave:
         assert problem["code"] == "conflict"
         assert (problem["current"], problem["version"]) == ("10", 3)
         assert problem["changed_by"] == admin.full_name
+
+    def test_a_committed_save_says_saved_even_if_the_totals_cannot_be_read(
+        self, client, teacher, classroom_subject, term, student, quiz
+    ):
+        client.force_login(teacher)
+        with mock.patch(
+            "grades.views.gradebook.selectors.gradebook",
+            side_effect=OperationalError("terminating connection"),
+        ):
+            response = self.post_cells(
+                client, classroom_subject, term, (student, quiz, "12", None)
+            )
+        assert response.status_code == 200
+        body = response.json()
+        assert body["saved"] is True
+        assert "rows" not in body
+        assert Score.objects.get().points == Decimal("12")
 
     def test_a_malformed_cell_key_is_refused(
         self, client, teacher, classroom_subject, term

@@ -1,4 +1,7 @@
+from unittest import mock
+
 import pytest
+from django.db import OperationalError
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +50,30 @@ def test_a_form_posted_without_csrf_token_shows_the_styled_page(teacher):
     response = client.post("/accounts/logout/")
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+@pytest.mark.urls("tests.school.urls_with_failing_view")
+def test_an_unreachable_database_answers_503_with_retry_after(teacher):
+    client = Client(raise_request_exception=False)
+    client.force_login(teacher)
+    response = client.get("/database-down/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "no-store" in response["Cache-Control"]
+    page = response.content.decode()
+    assert "Temporarily unavailable" in page
+    assert "refused" not in page
+
+
+def test_the_health_check_answers_json_503_when_the_database_fails_on_the_way(
+    teacher,
+):
+    client = Client(raise_request_exception=False)
+    client.force_login(teacher)
+    with mock.patch(
+        "school.views.check_services", side_effect=OperationalError("refused")
+    ):
+        response = client.get("/health-check")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+    assert response.json()["database"] == "down"

@@ -1,3 +1,4 @@
+from django.db import OperationalError
 from django.urls import path
 
 from school.urls import urlpatterns as portal_urlpatterns
@@ -7,4 +8,13 @@ def failing_view(request):
     raise RuntimeError("database password is hunter2")
 
 
-urlpatterns = [*portal_urlpatterns, path("boom/", failing_view)]
+def database_down_view(request):
+    raise OperationalError("connection to server at 127.0.0.1 failed: refused")
+
+
+urlpatterns = [
+    *portal_urlpatterns,
+    path("boom/", failing_view),
+    path("database-down/", database_down_view),
+]
+handler500 = "school.views.server_error"
