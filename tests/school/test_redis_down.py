@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.school.test_public_urls import portal_urls
+
 pytestmark = pytest.mark.django_db
 
 
@@ -55,3 +57,23 @@ def test_the_health_check_says_degraded(client, redis_down):
     response = client.get(reverse("health_check"))
     assert response.status_code == 200
     assert response.json() == {"status": "degraded", "database": "ok", "cache": "down"}
+
+
+@pytest.mark.parametrize(("name", "url"), list(portal_urls()))
+def test_no_page_answers_500_for_staff_with_redis_down(
+    client, admin, redis_down, name, url
+):
+    client.raise_request_exception = False
+    client.force_login(admin)
+    assert client.get(url).status_code < 500, url
+
+
+@pytest.mark.parametrize(
+    "url", ["/classrooms/", "/report-card/", "/school/", "/health-check", "/nope/"]
+)
+def test_no_page_answers_500_for_a_student_with_redis_down(
+    client, student, redis_down, url
+):
+    client.raise_request_exception = False
+    client.force_login(student)
+    assert client.get(url).status_code < 500
