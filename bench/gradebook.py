@@ -8,32 +8,16 @@ Prints, for each grid size, the median over several runs of the server time and
 the number of queries for GET (the page) and POST (a save that changes every cell).
 """
 
-import os
-import statistics
-import sys
-import time
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("EMAIL_URL", "consolemail://")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("STATIC_MANIFEST", "false")
-os.environ.setdefault("RATELIMIT_ENABLE", "false")
+from harness import RUNS, measure, setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
@@ -48,7 +32,6 @@ from classrooms.models import (  # noqa: E402
 from grades.models import Assessment, Category, Score  # noqa: E402
 
 SIZES = [(40, 30), (60, 40)]  # (students, assessments)
-RUNS = 7
 
 
 def build(students_count, assessments_count, tag):
@@ -126,19 +109,6 @@ class FullSave:
         return response
 
 
-def measure(call):
-    times, queries = [], []
-    for _ in range(RUNS):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = call()
-            times.append(time.perf_counter() - start)
-        if response.status_code not in (200, 302):
-            raise SystemExit(f"unexpected status {response.status_code}")
-        queries.append(len(captured))
-    return statistics.median(times) * 1000, statistics.median(queries)
-
-
 def main():
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
@@ -154,9 +124,9 @@ def main():
             url = reverse("gradebook", args=[cs.classroom_id]) + (
                 f"?subject={cs.pk}&term={term.pk}"
             )
-            get_ms, get_queries = measure(partial(client.get, url))
+            get_ms, get_queries = measure(partial(client.get, url), ok=(200, 302))
             save_everything = FullSave(client, url, students, assessments)
-            save_ms, save_queries = measure(save_everything)
+            save_ms, save_queries = measure(save_everything, ok=(200, 302))
             label = f"{students_count} x {assessments_count}"
             print(
                 f"{label:<12} {get_ms:>8.0f} {get_queries:>6.0f} "

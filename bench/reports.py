@@ -10,59 +10,29 @@ the time to build one PDF with a report card per student of that class.
 """
 
 import io
-import os
-import statistics
-import sys
 import time
 from functools import partial
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "school.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("EMAIL_URL", "consolemail://")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("STATIC_MANIFEST", "false")
-os.environ.setdefault("RATELIMIT_ENABLE", "false")
+from harness import RUNS, measure, setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from classrooms.models import ClassroomSubject, Enrollment  # noqa: E402
 from grades.pdf import report_cards_pdf  # noqa: E402
 from grades.report_cards import report_card  # noqa: E402
+from grades.selectors import terms_of  # noqa: E402
 from grades.services.term_grades import term_grades_publish  # noqa: E402
-from grades.term_grade_selectors import terms_of_year  # noqa: E402
-
-RUNS = 7
 
 
 def term_start(classroom):
     return classroom.school_year.starts_on
-
-
-def measure(call):
-    times, queries = [], []
-    for _ in range(RUNS):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = call()
-            times.append(time.perf_counter() - start)
-        if response.status_code != 200:
-            raise SystemExit(f"unexpected status {response.status_code}")
-        queries.append(len(captured))
-    return statistics.median(times) * 1000, statistics.median(queries)
 
 
 def main():
@@ -83,7 +53,7 @@ def main():
             Enrollment.objects.create(
                 student=extra, classroom=classroom, enrolled_on=term_start(classroom)
             )
-        term = terms_of_year(classroom_subject)[0]
+        term = terms_of(classroom_subject)[0]
         for subject in classroom.subjects.select_related("teacher"):
             term_grades_publish(
                 actor=subject.teacher, classroom_subject=subject, term=term, reason=""

@@ -25,7 +25,8 @@ from accounts.models import Advising, User
 from classrooms.models import ClassroomSubject, Enrollment, Term
 from grades import calc
 from grades.models import Assessment, Category, Score, TermGrade
-from grades.term_grade_selectors import PublishedScore, current_term_of
+from grades.selectors import current_term
+from grades.term_grade_selectors import PublishedScore
 
 
 def get_student_for_report_card(viewer: User, student_id: int) -> User:
@@ -93,7 +94,7 @@ def get_term_of(terms: list[Term], term_id: int | str | None) -> Term | None:
     404 for a term that is not one of the student's.
     """
     if term_id in (None, ""):
-        return current_term_of(terms)
+        return current_term(terms)
     try:
         wanted = int(term_id)
     except (TypeError, ValueError):

@@ -29,10 +29,9 @@ from classrooms.models import ClassroomSubject, Enrollment, Term
 from classrooms.selectors import current_school_year
 from grades import calc
 from grades.models import Assessment, Category, Score, TermGrade
-from grades.selectors import grade_bands
+from grades.selectors import current_term, grade_bands
 from grades.term_grade_selectors import (
     Effective,
-    current_term_of,
     effective_grade,
     term_inputs,
 )
@@ -292,7 +291,7 @@ def advisee_overview(user: User, today=None) -> AdviseeOverview:
         if year
         else []
     )
-    term = current_term_of(terms, today)
+    term = current_term(terms, today)
     enrollments = list(
         Enrollment.objects.current(today).filter(
             student_id__in=student_ids, classroom__school_year=year

@@ -67,19 +67,24 @@ def get_classroom_subject_for_grading(
 
 
 def terms_of(classroom_subject: ClassroomSubject) -> list[Term]:
+    """The terms of the classroom's school year, in order."""
     return list(
         Term.objects.filter(
             school_year_id=classroom_subject.classroom.school_year_id
-        ).order_by("starts_on")
+        ).order_by("starts_on", "pk")
     )
 
 
 def current_term(terms: list[Term], today=None) -> Term | None:
+    """The term running today; between terms the latest started; else the first."""
     today = today or timezone.localdate()
     for term in terms:
         if term.starts_on <= today <= term.ends_on:
             return term
-    return terms[-1] if terms else None
+    started = [term for term in terms if term.starts_on <= today]
+    if started:
+        return started[-1]
+    return terms[0] if terms else None
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,6 @@ from grades.selectors import grade_bands
 # Terms
 
 
-def terms_of_year(classroom_subject: ClassroomSubject) -> list[Term]:
-    return list(
-        Term.objects.filter(
-            school_year_id=classroom_subject.classroom.school_year_id
-        ).order_by("starts_on", "pk")
-    )
-
-
 def get_term_of(terms: list[Term], term_id: int) -> Term:
     """The term with `term_id` among the classroom's terms, else 404."""
     for term in terms:
@@ -49,17 +41,6 @@ def get_term(term_id: int) -> Term:
     if term is None:
         raise Http404
     return term
-
-
-def current_term_of(terms: list[Term], today=None) -> Term | None:
-    today = today or timezone.localdate()
-    for term in terms:
-        if term.starts_on <= today <= term.ends_on:
-            return term
-    started = [term for term in terms if term.starts_on <= today]
-    if started:
-        return started[-1]
-    return terms[0] if terms else None
 
 
 # ---------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from grades.cells import format_cell
 from grades.models import Assessment, Category, Score, ScoreState
 from grades.services import assessments as services
 from grades.services.scores import CellProblem, GridRejected, scores_record
-from grades.views.access import GradingAccessMixin
+from grades.views.access import GradingAccessMixin, int_or_none
 
 # ---------------------------------------------------------------------------
 # Display rows of the per-assessment page (its reads are in grades.selectors).
@@ -108,17 +108,13 @@ def score_rows(assessment, typed=None, problems=None):
 # Mixins
 
 
-def _int_or_none(raw):
-    return int(raw) if raw and raw.isdigit() else None
-
-
 class ClassroomSubjectMixin(GradingAccessMixin):
     """The classroom subject of the URL, for those who grade it."""
 
     @property
     def term_id(self) -> int | None:
         """The gradebook term to go back to (the gradebook checks it is valid)."""
-        return _int_or_none(self.request.GET.get("term"))
+        return int_or_none(self.request.GET.get("term"))
 
     def subject_url(self, name, *args, term_id=None):
         url = reverse(
@@ -302,7 +298,7 @@ class AssessmentCreateView(ServiceFormMixin, ClassroomSubjectMixin, FormView):
                 "pk",
                 None,
             ),
-            "category": _int_or_none(self.request.GET.get("category")),
+            "category": int_or_none(self.request.GET.get("category")),
         }
 
     def get_context_data(self, **kwargs):

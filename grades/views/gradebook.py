@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from grades import selectors
 from grades.forms import cell_key, grid_changes, typed_values
 from grades.services.scores import CellChange, CellProblem, GridRejected, scores_record
-from grades.views.access import GradingAccessMixin
+from grades.views.access import GradingAccessMixin, int_or_none
 
 logger = structlog.get_logger(__name__)
 
@@ -78,11 +78,11 @@ class GradebookMixin(GradingAccessMixin):
     """Finds the classroom subject and term from the URL and query string."""
 
     def classroom_subject_id(self, request, kwargs):
-        return _int_or_none(request.GET.get("subject"))
+        return int_or_none(request.GET.get("subject"))
 
     def load_objects(self, request, kwargs):
         self.terms = selectors.terms_of(self.classroom_subject)
-        term_id = _int_or_none(request.GET.get("term"))
+        term_id = int_or_none(request.GET.get("term"))
         if term_id is None:
             self.term = selectors.current_term(self.terms)
         else:
@@ -147,10 +147,6 @@ def autosave_messages() -> dict[str, str]:
         "empty": _("empty"),
         "unsavedWarning": _("Some scores are not saved yet. Leave the page anyway?"),
     }
-
-
-def _int_or_none(raw):
-    return int(raw) if raw and raw.isdigit() else None
 
 
 class GradebookView(GradebookMixin, TemplateView):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from accounts.mixins import TeacherRequiredMixin
-from grades import charts, reports
+from grades import charts, reports, selectors
 from grades import term_grade_selectors as tg_selectors
 from grades.views.access import GradingAccessMixin
 
@@ -20,7 +20,7 @@ class ClassReportView(GradingAccessMixin, TemplateView):
     http_method_names = ["get", "head"]
 
     def load_objects(self, request, kwargs):
-        self.terms = tg_selectors.terms_of_year(self.classroom_subject)
+        self.terms = selectors.terms_of(self.classroom_subject)
         self.term = tg_selectors.get_term_of(self.terms, kwargs["term_id"])
 
     def get_context_data(self, **kwargs):

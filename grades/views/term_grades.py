@@ -22,6 +22,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.mixins import StaffRequiredMixin
+from grades import selectors
 from grades import term_grade_selectors as tg_selectors
 from grades.services.term_grades import (
     REASON_MAX_LENGTH,
@@ -182,7 +183,7 @@ class TermGradesMixin(GradingAccessMixin):
     """Finds the classroom subject and the term (of the classroom's year) in the URL."""
 
     def load_objects(self, request, kwargs):
-        self.terms = tg_selectors.terms_of_year(self.classroom_subject)
+        self.terms = selectors.terms_of(self.classroom_subject)
         self.term = self.find_term(kwargs)
 
     def find_term(self, kwargs):
@@ -205,7 +206,7 @@ class CurrentTermGradesView(TermGradesMixin, View):
     http_method_names = ["get", "head"]
 
     def find_term(self, kwargs):
-        term = tg_selectors.current_term_of(self.terms)
+        term = selectors.current_term(self.terms)
         if term is None:
             raise Http404
         return term
