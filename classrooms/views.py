@@ -2,6 +2,8 @@ from django.views.generic import TemplateView
 
 from accounts.mixins import MemberRequiredMixin, StaffRequiredMixin
 from classrooms import selectors
+from grades import report_batches
+from grades.selectors import current_term
 from grades.term_grade_selectors import student_results
 
 
@@ -31,6 +33,12 @@ class ClassroomDetailView(MemberRequiredMixin, TemplateView):
         context["classroom"] = classroom
         if selectors.can_see_roster(self.request.user, classroom):
             context["roster"] = selectors.roster_of(classroom)
+        user = self.request.user
+        if user.is_staff or any(
+            subject.teacher_id == user.pk for subject in classroom.subjects.all()
+        ):
+            terms = report_batches.terms_of_classroom(classroom)
+            context.update(batch_terms=terms, batch_term=current_term(terms))
         # A student's own published results; None (no query) for everyone else.
         context["my_results"] = student_results(self.request.user, classroom)
         return context

@@ -381,3 +381,114 @@ class GradeChange(models.Model):
             "who": self.changed_by,
             "when": self.changed_at,
         }
+
+
+class ReportVersion(models.Model):
+    """How often the grading data of a classroom subject changed.
+
+    Part of the cache key of every report that reads the classroom subject
+    (`grades.report_cache`); bumped in the same transaction as each change, so a
+    committed change is never hidden by a cached report.
+    """
+
+    classroom_subject = models.OneToOneField(
+        ClassroomSubject,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="report_version",
+        verbose_name=_("classroom subject"),
+    )
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("report version")
+        verbose_name_plural = _("report versions")
+
+    def __str__(self):
+        return f"{self.classroom_subject_id}: {self.version}"
+
+
+class ReportBatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportBatch(models.Model):
+    """A PDF of many report cards (a classroom or a grade level), built by a task.
+
+    The PDF is kept in the database rather than on a disk so that every app server
+    and worker sees it; it is deleted with the batch.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_batches",
+        verbose_name=_("requested by"),
+    )
+    term = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="+", verbose_name=_("term")
+    )
+    classroom = models.ForeignKey(
+        "classrooms.Classroom",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("classroom"),
+    )
+    grade_level = models.PositiveSmallIntegerField(
+        _("grade level"), null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ReportBatchStatus.choices,
+        default=ReportBatchStatus.QUEUED,
+    )
+    total = models.PositiveIntegerField(_("report cards"), default=0)
+    done = models.PositiveIntegerField(_("report cards done"), default=0)
+    pdf = models.BinaryField(_("PDF"), null=True, editable=False)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report card batch")
+        verbose_name_plural = _("report card batches")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (Q(classroom__isnull=False) & Q(grade_level__isnull=True))
+                    | (Q(classroom__isnull=True) & Q(grade_level__isnull=False))
+                ),
+                name="grades_reportbatch_one_scope",
+                violation_error_message=_(
+                    "A batch covers either a classroom or a grade level."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return _("Report cards of %(scope)s, %(term)s") % {
+            "scope": self.scope_name,
+            "term": self.term,
+        }
+
+    @property
+    def scope_name(self) -> str:
+        if self.classroom_id is not None:
+            return str(self.classroom)
+        return _("grade %(level)s") % {"level": self.grade_level}
+
+    @property
+    def percent_done(self) -> int:
+        if not self.total:
+            return 100 if self.status == ReportBatchStatus.DONE else 0
+        return min(100, self.done * 100 // self.total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ReportBatchStatus.DONE, ReportBatchStatus.FAILED)

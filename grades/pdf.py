@@ -12,7 +12,7 @@ scripts) may render without correct shaping.
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -27,6 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
+    Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -195,8 +196,28 @@ def _card_story(card: ReportCard, styles) -> list:
     return [KeepTogether(story[:6]), *story[6:]]
 
 
-def report_cards_pdf(cards: Iterable[ReportCard]) -> bytes:
-    """Several report cards in one PDF, each starting on its own page."""
+class _CardDrawn(Flowable):
+    """Draws nothing; tells `on_card` how many cards are on paper so far."""
+
+    def __init__(self, count: int, on_card: Callable[[int], None]):
+        super().__init__()
+        self.count = count
+        self.on_card = on_card
+
+    def wrap(self, available_width, available_height):
+        return (0, 0)
+
+    def draw(self):
+        self.on_card(self.count)
+
+
+def report_cards_pdf(
+    cards: Iterable[ReportCard], on_card: Callable[[int], None] | None = None
+) -> bytes:
+    """Several report cards in one PDF, each starting on its own page.
+
+    `on_card(n)` is called as the n-th card has been laid out, for progress.
+    """
     _register_fonts()
     styles = _styles()
     buffer = io.BytesIO()
@@ -214,6 +235,8 @@ def report_cards_pdf(cards: Iterable[ReportCard]) -> bytes:
         if index:
             story.append(PageBreak())
         story.extend(_card_story(card, styles))
+        if on_card is not None:
+            story.append(_CardDrawn(index + 1, on_card))
     if not story:
         story.append(Paragraph(escape(_("No report cards.")), styles["base"]))
     document.build(story)

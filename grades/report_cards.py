@@ -19,11 +19,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import Advising, User
 from classrooms.models import ClassroomSubject, Enrollment, Term
-from grades import calc
+from grades import calc, report_cache
 from grades.models import Assessment, Category, Score, TermGrade
 from grades.selectors import current_term
 from grades.term_grade_selectors import PublishedScore
@@ -176,32 +177,135 @@ def report_card(student: User, term: Term, viewer: User) -> ReportCard:
     student). Lines: every classroom subject of the classrooms the student
     attended during the term (withdrawn enrollments included when they overlap the
     term); a teacher who is not an advisor gets only the subjects they teach.
-    Five queries: enrollments, classroom subjects, published term grades,
-    published assessments (with their categories), the student's scores on them
-    (plus one for the advising link when `student` is not annotated).
     """
     complete = viewer_sees_all(viewer, student)
-    enrollments = {
-        enrollment.classroom_id: enrollment
-        for enrollment in Enrollment.objects.filter(
-            student=student,
+    return report_cards_of(
+        [student], term, viewer, complete_for={student.pk} if complete else set()
+    )[0]
+
+
+def report_cards_of(
+    students: list[User],
+    term: Term,
+    viewer: User,
+    complete_for: set[int] | None = None,
+) -> list[ReportCard]:
+    """The report cards of `students` for `term`, as `viewer` may see them.
+
+    `complete_for`: the ids of the students whose every line the viewer reads
+    (computed when not given: all for staff, advisees for a teacher); for the
+    others, only the lines the viewer teaches. The callers check that the viewer
+    may see each student at all.
+
+    Two queries when every card is cached (enrollments; classroom subjects with
+    their versions), three more for the cards that are not: published term
+    grades, published assessments with their categories, the students' scores on
+    them. The same number for one student or a grade level.
+    """
+    if complete_for is None:
+        complete_for = _students_seen_whole(viewer, students)
+    by_student = _enrollments_in_term([s.pk for s in students], term)
+    subjects = list(
+        ClassroomSubject.objects.filter(
+            classroom_id__in={
+                classroom_id
+                for enrollments in by_student.values()
+                for classroom_id in enrollments
+            }
+        )
+        .select_related("subject", "teacher", "classroom")
+        .annotate(cache_version=Coalesce("report_version__version", 0))
+        .order_by("subject__name", "classroom__name", "pk")
+    )
+    subjects_of = {
+        student.pk: [cs for cs in subjects if cs.classroom_id in by_student[student.pk]]
+        for student in students
+    }
+    keys = {
+        student.pk: _card_key(
+            student.pk, term, by_student[student.pk], subjects_of[student.pk]
+        )
+        for student in students
+    }
+    cached = report_cache.get_many(list(keys.values()))
+    lines_of = {pk: cached[key] for pk, key in keys.items() if key in cached}
+    missing = [s.pk for s in students if s.pk not in lines_of]
+    if missing:
+        built = _build_lines(missing, term, by_student, subjects_of)
+        report_cache.set_many({keys[pk]: built[pk] for pk in missing})
+        lines_of.update(built)
+    cards = []
+    for student in students:
+        complete = student.pk in complete_for
+        lines = lines_of[student.pk]
+        if not complete:
+            lines = [
+                line for line in lines if line.classroom_subject.teacher_id == viewer.pk
+            ]
+        cards.append(
+            ReportCard(
+                school_name=settings.SCHOOL_NAME,
+                student=student,
+                term=term,
+                lines=lines,
+                complete=complete,
+            )
+        )
+    return cards
+
+
+def _students_seen_whole(viewer: User, students: list[User]) -> set[int]:
+    if viewer.is_staff:
+        return {s.pk for s in students}
+    if viewer.is_teacher:
+        return set(
+            Advising.objects.filter(
+                teacher=viewer, student_id__in=[s.pk for s in students]
+            ).values_list("student_id", flat=True)
+        )
+    return {viewer.pk} & {s.pk for s in students}
+
+
+def _enrollments_in_term(
+    student_ids: list[int], term: Term
+) -> dict[int, dict[int, Enrollment]]:
+    """Per student, their enrollments that overlap `term`, by classroom id."""
+    by_student = {pk: {} for pk in student_ids}
+    enrollments = (
+        Enrollment.objects.filter(
+            student_id__in=student_ids,
             classroom__school_year_id=term.school_year_id,
             enrolled_on__lte=term.ends_on,
-        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=term.starts_on))
-    }
-    subjects = ClassroomSubject.objects.filter(classroom_id__in=list(enrollments))
-    if not complete:
-        subjects = subjects.filter(teacher=viewer)
-    subjects = list(
-        subjects.select_related("subject", "teacher", "classroom").order_by(
-            "subject__name", "classroom__name", "pk"
         )
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=term.starts_on))
+        .order_by("pk")
     )
-    subject_ids = [cs.pk for cs in subjects]
+    for enrollment in enrollments:
+        by_student[enrollment.student_id][enrollment.classroom_id] = enrollment
+    return by_student
+
+
+def _card_key(student_id, term, enrollments, subjects) -> str:
+    """Changes with any change to what the card shows: the versions of its
+    classroom subjects, and the enrollments, subjects and teachers read fresh."""
+    shown = report_cache.digest(
+        [(e.classroom_id, e.withdrawn_on) for e in enrollments.values()],
+        [
+            (cs.pk, cs.cache_version, cs.teacher_id, str(cs.teacher), cs.subject.name)
+            for cs in subjects
+        ],
+    )
+    return f"report-card:{student_id}:{term.pk}:{shown}"
+
+
+def _build_lines(
+    student_ids: list[int], term: Term, by_student, subjects_of
+) -> dict[int, list[ReportCardLine]]:
+    subject_ids = {cs.pk for pk in student_ids for cs in subjects_of[pk]}
     published = {
-        tg.classroom_subject_id: tg
+        (tg.student_id, tg.classroom_subject_id): tg
         for tg in TermGrade.objects.filter(
-            student=student,
+            student_id__in=student_ids,
             term=term,
             classroom_subject_id__in=subject_ids,
             published_at__isnull=False,
@@ -217,35 +321,36 @@ def report_card(student: User, term: Term, viewer: User) -> ReportCard:
         .select_related("category")
         .order_by("due_on", "pk")
     )
+    assessments_of = {}
+    for assessment in assessments:
+        assessments_of.setdefault(assessment.classroom_subject_id, []).append(
+            assessment
+        )
     scores = {
-        score.assessment_id: score
+        (score.student_id, score.assessment_id): score
         for score in Score.objects.filter(
-            student=student, assessment_id__in=[a.pk for a in assessments]
+            student_id__in=student_ids, assessment_id__in=[a.pk for a in assessments]
         )
     }
-    lines = []
-    for cs in subjects:
-        own = [a for a in assessments if a.classroom_subject_id == cs.pk]
-        categories = {}
-        for assessment in own:
-            categories.setdefault(assessment.category_id, assessment.category)
-        withdrawn_on = enrollments[cs.classroom_id].withdrawn_on
-        lines.append(
-            ReportCardLine(
-                classroom_subject=cs,
-                term_grade=published.get(cs.pk),
-                withdrawn_on=withdrawn_on,
-                categories=[
-                    CategoryWeight(c)
-                    for c in sorted(categories.values(), key=lambda c: c.name)
-                ],
-                scores=[PublishedScore(a, scores.get(a.pk)) for a in own],
+    lines_of = {}
+    for pk in student_ids:
+        lines = []
+        for cs in subjects_of[pk]:
+            own = assessments_of.get(cs.pk, [])
+            categories = {}
+            for assessment in own:
+                categories.setdefault(assessment.category_id, assessment.category)
+            lines.append(
+                ReportCardLine(
+                    classroom_subject=cs,
+                    term_grade=published.get((pk, cs.pk)),
+                    withdrawn_on=by_student[pk][cs.classroom_id].withdrawn_on,
+                    categories=[
+                        CategoryWeight(c)
+                        for c in sorted(categories.values(), key=lambda c: c.name)
+                    ],
+                    scores=[PublishedScore(a, scores.get((pk, a.pk))) for a in own],
+                )
             )
-        )
-    return ReportCard(
-        school_name=settings.SCHOOL_NAME,
-        student=student,
-        term=term,
-        lines=lines,
-        complete=complete,
-    )
+        lines_of[pk] = lines
+    return lines_of

@@ -27,8 +27,8 @@ from django.utils import timezone
 from accounts.models import Advising, User
 from classrooms.models import ClassroomSubject, Enrollment, Term
 from classrooms.selectors import current_school_year
-from grades import calc
-from grades.models import Assessment, Category, Score, TermGrade
+from grades import calc, report_cache
+from grades.models import Assessment, Category, ReportVersion, Score, TermGrade
 from grades.selectors import current_term, grade_bands
 from grades.term_grade_selectors import (
     Effective,
@@ -120,10 +120,11 @@ def _buckets(percents: list[Decimal]) -> list[tuple[str, int]]:
 
 
 def class_report(classroom_subject: ClassroomSubject, term: Term) -> ClassReport:
-    """Statistics of one classroom subject in one term, in six queries.
+    """Statistics of one classroom subject in one term.
 
-    current enrollments with students; categories; assessments; scores; term
-    grades (for overrides); grade bands.
+    Three queries when cached (current enrollments with students, grade bands,
+    the classroom subject's report version), four more when not: categories,
+    assessments, scores, term grades (for overrides).
     """
     enrollments = list(
         Enrollment.objects.current()
@@ -131,6 +132,34 @@ def class_report(classroom_subject: ClassroomSubject, term: Term) -> ClassReport
         .select_related("student")
         .order_by("student__full_name", "student__email")
     )
+    bands = grade_bands()
+    version = (
+        ReportVersion.objects.filter(pk=classroom_subject.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    key = "class-report:{}:{}:{}".format(
+        classroom_subject.pk,
+        term.pk,
+        report_cache.digest(
+            version,
+            bands,
+            [(e.pk, e.student_id, e.student.full_name) for e in enrollments],
+        ),
+    )
+    report = report_cache.get(key)
+    if report is None:
+        report = _class_report(classroom_subject, term, enrollments, bands)
+        report_cache.put(key, report)
+    return report
+
+
+def _class_report(
+    classroom_subject: ClassroomSubject,
+    term: Term,
+    enrollments: list[Enrollment],
+    bands: list[tuple[str, Decimal]],
+) -> ClassReport:
     inputs = term_inputs(classroom_subject, term)
     term_grades = {
         tg.student_id: tg
@@ -138,7 +167,6 @@ def class_report(classroom_subject: ClassroomSubject, term: Term) -> ClassReport
             classroom_subject=classroom_subject, term=term
         )
     }
-    bands = grade_bands()
     passing = passing_mark(bands)
     categories = {category.pk: category for category in inputs.categories}
 

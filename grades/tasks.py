@@ -40,3 +40,12 @@ def send_term_grades_published(
         classroom_subject_id=classroom_subject_id,
         term_id=term_id,
     )
+
+
+@task()
+def build_report_batch(*, batch_id: int) -> None:
+    """Render the PDF of a batch of report cards, recording progress."""
+    # Imported here: the service enqueues this very task.
+    from grades.services.report_batches import report_batch_build
+
+    report_batch_build(batch_id)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from classrooms.models import ClassroomSubject, Enrollment
+from grades import report_cache
 from grades.cells import CellError, CellValue, format_cell, parse_cell
 from grades.models import Assessment, GradeChange, Score, ScoreState
 from school.context import current_request_id
@@ -129,7 +130,7 @@ def scores_record(
         try:
             with transaction.atomic():
                 parsed = _checked_changes(classroom_subject, changes)
-                return _write_scores(actor, changes, parsed, reason)
+                return _write_scores(actor, classroom_subject, changes, parsed, reason)
         except IntegrityError:
             # Another save created one of these scores between our read and our
             # insert; the second attempt sees it and compares versions.
@@ -176,7 +177,7 @@ def _checked_changes(classroom_subject, changes) -> dict[Cell, CellValue]:
     return parsed
 
 
-def _write_scores(actor, changes, parsed, reason) -> list[SavedCell]:
+def _write_scores(actor, classroom_subject, changes, parsed, reason) -> list[SavedCell]:
     existing = {
         (score.student_id, score.assessment_id): score
         for score in Score.objects.select_for_update(of=("self",))
@@ -256,6 +257,9 @@ def _write_scores(actor, changes, parsed, reason) -> list[SavedCell]:
     )
     saved.extend(_saved(score) for score, _before in audits)
     changed = len(audits)
+    if changed:
+        # Bulk writes send no signals: the cached reports learn of them here.
+        report_cache.bump_classroom_subjects([classroom_subject.pk])
     transaction.on_commit(
         lambda: logger.info("scores_recorded", actor_id=actor.pk, count=changed)
     )

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from classrooms.models import ClassroomSubject, Enrollment, Term
-from grades import calc
+from grades import calc, report_cache
 from grades.models import GradeChange, TermGrade
 from grades.selectors import grade_bands
 from grades.tasks import enqueue_in_transaction, send_term_grades_published
@@ -390,6 +390,10 @@ def _write(actor, to_create, to_update, fields, audits):
         TermGrade.objects.bulk_update(to_update, fields)
     if not audits:
         return
+    # Bulk writes send no signals: the cached reports learn of them here.
+    report_cache.bump_classroom_subjects(
+        {term_grade.classroom_subject_id for term_grade, _before, _reason in audits}
+    )
     request_id = current_request_id()
     GradeChange.objects.bulk_create(
         GradeChange(

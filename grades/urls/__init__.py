@@ -1,4 +1,11 @@
-from grades.urls import assessments, gradebook, records, report_cards, term_grades
+from grades.urls import (
+    assessments,
+    gradebook,
+    records,
+    report_batches,
+    report_cards,
+    term_grades,
+)
 from grades.urls import reports as class_reports
 
 urlpatterns = [
@@ -8,4 +15,5 @@ urlpatterns = [
     *records.urlpatterns,
     *class_reports.urlpatterns,
     *report_cards.urlpatterns,
+    *report_batches.urlpatterns,
 ]

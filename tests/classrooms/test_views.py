@@ -233,8 +233,9 @@ class TestQueryBudgets:
     ):
         populate(classroom, teacher, students=size, subjects=size // 2)
         client.force_login(teacher)
-        # user, classroom with year and teacher, subjects (prefetch), enrollments
-        with django_assert_num_queries(4):
+        # user, classroom with year and teacher, subjects (prefetch), terms of the
+        # year (for the report cards' form), enrollments
+        with django_assert_num_queries(5):
             assert client.get(detail_url(classroom)).status_code == 200
 
     @pytest.mark.parametrize("size", [1, 10])

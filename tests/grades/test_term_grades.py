@@ -967,9 +967,9 @@ class TestQueryBudgets:
         # user; classroom subject; terms of the year; then in one transaction
         # (savepoint and release): the term FOR UPDATE; current enrollments with
         # students; categories; assessments; scores; grade bands; term grades
-        # FOR UPDATE; one bulk insert and one bulk update of term grades; one bulk
-        # insert of grade changes
-        with django_assert_num_queries(15):
+        # FOR UPDATE; one bulk insert and one bulk update of term grades; the
+        # report version; one bulk insert of grade changes
+        with django_assert_num_queries(16):
             assert client.post(url, {"reason": ""}).status_code == 302
         assert TermGrade.objects.exclude(published_at=None).count() == size
 
@@ -1000,8 +1000,8 @@ class TestQueryBudgets:
         # user; classroom subject; terms of the year; current students; then in
         # one transaction (savepoint and release): the term FOR UPDATE; current
         # enrollments with students; categories; assessments; scores; term grades
-        # FOR UPDATE; one bulk insert and one bulk update of term grades; one bulk
-        # insert of grade changes
-        with django_assert_num_queries(15):
+        # FOR UPDATE; one bulk insert and one bulk update of term grades; the
+        # report version; one bulk insert of grade changes
+        with django_assert_num_queries(16):
             assert client.post(url, data).status_code == 302
         assert TermGrade.objects.filter(override=Decimal("75")).count() == size

@@ -1,0 +1,86 @@
+"""Reads for batch report cards: who may ask for which batch, and its students.
+
+- A classroom's batch: staff, and the teachers of one of its subjects (404 for a
+  classroom the teacher has no tie to, 403 for its homeroom teacher who teaches
+  none of it); each card then shows what the requester may see of that student
+  (`grades.report_cards.report_cards_of`).
+- A grade level's batch: staff only.
+- A batch is seen and downloaded only by whoever asked for it (404 for anyone
+  else).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from accounts.models import User
+from classrooms.models import Classroom, Enrollment, Term
+from classrooms.selectors import get_classroom_for_user
+from grades.models import ReportBatch
+
+
+def get_classroom_for_batch(user: User, classroom_id: int) -> Classroom:
+    classroom = get_classroom_for_user(user, classroom_id)
+    if not user.is_staff and not any(
+        subject.teacher_id == user.pk for subject in classroom.subjects.all()
+    ):
+        raise PermissionDenied
+    return classroom
+
+
+def terms_of_classroom(classroom: Classroom) -> list[Term]:
+    return list(
+        Term.objects.filter(school_year_id=classroom.school_year_id).order_by(
+            "starts_on", "pk"
+        )
+    )
+
+
+def get_batch_for_user(user: User, batch_id: int, *, with_pdf: bool = False):
+    """The batch `user` asked for, or 404. The PDF's bytes only when wanted."""
+    batches = ReportBatch.objects.select_related(
+        "term__school_year", "classroom__school_year"
+    ).filter(pk=batch_id, requested_by=user)
+    if not with_pdf:
+        batches = batches.defer("pdf")
+    batch = batches.first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def students_of_batch(batch: ReportBatch) -> list[User]:
+    """The students enrolled during the batch's term in its classroom or grade
+    level, each once, by classroom then name. One query."""
+    return students_in_term(
+        batch.term, classroom=batch.classroom, grade_level=batch.grade_level
+    )
+
+
+def students_in_term(
+    term: Term, *, classroom: Classroom | None = None, grade_level: int | None = None
+) -> list[User]:
+    enrollments = Enrollment.objects.filter(
+        classroom__school_year_id=term.school_year_id,
+        enrolled_on__lte=term.ends_on,
+    ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=term.starts_on))
+    if classroom is not None:
+        enrollments = enrollments.filter(classroom=classroom)
+    else:
+        enrollments = enrollments.filter(classroom__grade_level=grade_level)
+    students = {}
+    for enrollment in enrollments.select_related("student").order_by(
+        "classroom__name", "student__full_name", "student__email", "pk"
+    ):
+        students.setdefault(enrollment.student_id, enrollment.student)
+    return list(students.values())
+
+
+def grade_levels_of(term: Term) -> list[int]:
+    """The grade levels that have classrooms in the term's school year."""
+    return list(
+        Classroom.objects.filter(school_year_id=term.school_year_id)
+        .order_by("grade_level")
+        .values_list("grade_level", flat=True)
+        .distinct()
+    )
