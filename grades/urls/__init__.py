@@ -7,6 +7,7 @@ from grades.urls import (
     term_grades,
 )
 from grades.urls import reports as class_reports
+from grades.urls import school_report as school_reports
 
 urlpatterns = [
     *gradebook.urlpatterns,
@@ -16,4 +17,5 @@ urlpatterns = [
     *class_reports.urlpatterns,
     *report_cards.urlpatterns,
     *report_batches.urlpatterns,
+    *school_reports.urlpatterns,
 ]
