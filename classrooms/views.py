@@ -49,5 +49,11 @@ class SchoolOverviewView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["overview"] = selectors.school_overview()
+        overview = selectors.school_overview()
+        context["overview"] = overview
+        if overview.terms:
+            context.update(
+                batch_term=current_term(overview.terms),
+                batch_grade_levels=report_batches.grade_levels_of(overview.terms[0]),
+            )
         return context

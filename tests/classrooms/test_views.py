@@ -247,6 +247,6 @@ class TestQueryBudgets:
             classroom = factories.ClassroomFactory(school_year=school_year)
             populate(classroom, classroom.teacher, students=size, subjects=1)
         client.force_login(admin)
-        # user, current year, terms, and four counts
-        with django_assert_num_queries(7):
+        # user, current year, terms, four counts, grade levels (report cards form)
+        with django_assert_num_queries(8):
             assert client.get(reverse("school_overview")).status_code == 200

@@ -318,6 +318,14 @@ class TestGradeLevelBatch:
         add_students(eight, 2)
         return [*class_of_five, *add_students(seven_b, 3)]
 
+    def test_the_school_overview_offers_it_to_staff(
+        self, client, admin, term, grade_seven
+    ):
+        client.force_login(admin)
+        html = client.get(reverse("school_overview")).content.decode()
+        assert reverse("grade_level_report_batch") in html
+        assert '<option value="7">7</option><option value="8">8</option>' in html
+
     def test_staff_only(self, client, teacher, term, grade_seven):
         client.force_login(teacher)
         response = client.post(
