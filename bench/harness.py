@@ -29,18 +29,23 @@ def setup_django() -> None:
     django.setup()
 
 
-def measure(call, *, ok=(200,)) -> tuple[float, float]:
-    """Median milliseconds and queries of `call()` over RUNS runs."""
+def measure(call, *, ok=(200,), before=None, runs=RUNS) -> tuple[float, float]:
+    """Median milliseconds and queries of `call()` over `runs` runs.
+
+    `before()`, when given, runs ahead of each call, outside the measure.
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     times, queries = [], []
-    for _ in range(RUNS):
+    for _ in range(runs):
+        if before is not None:
+            before()
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
             response = call()
             times.append(time.perf_counter() - start)
-        if response.status_code not in ok:
+        if response is not None and response.status_code not in ok:
             raise SystemExit(f"unexpected status {response.status_code}")
         queries.append(len(captured))
     return statistics.median(times) * 1000, statistics.median(queries)
