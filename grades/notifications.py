@@ -86,8 +86,9 @@ def notify_term_grades_published(
 ) -> dict:
     """Email each (active) student that a line of their report card was published.
 
-    Returns counts of emails sent and failed. Never raises for one student's
-    failure; the others are still sent.
+    Returns the counts of emails sent and failed, and the ids of the students
+    whose email failed (for a retry). Never raises for one student's failure; the
+    others are still sent.
     """
     classroom_subject = ClassroomSubject.objects.select_related("subject").get(
         pk=classroom_subject_id
@@ -95,7 +96,8 @@ def notify_term_grades_published(
     term = Term.objects.get(pk=term_id)
     students = User.objects.active().filter(pk__in=student_ids).order_by("pk")
     sms = get_sms_backend()
-    sent = failed = 0
+    sent = 0
+    failed_ids = []
     for student in students:
         message = term_grades_published_message(student, classroom_subject, term)
         email = EmailMultiAlternatives(
@@ -105,7 +107,7 @@ def notify_term_grades_published(
         try:
             email.send()
         except Exception as error:
-            failed += 1
+            failed_ids.append(student.pk)
             logger.warning(
                 "notification_failed",
                 student_id=student.pk,
@@ -127,6 +129,6 @@ def notify_term_grades_published(
         classroom_subject_id=classroom_subject_id,
         term_id=term_id,
         sent=sent,
-        failed=failed,
+        failed=len(failed_ids),
     )
-    return {"sent": sent, "failed": failed}
+    return {"sent": sent, "failed": len(failed_ids), "failed_ids": failed_ids}

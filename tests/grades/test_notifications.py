@@ -1,5 +1,6 @@
 """Emails (and the SMS hook) sent when term grades are published."""
 
+import datetime
 import signal
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from structlog.testing import capture_logs
 
@@ -19,6 +21,7 @@ from grades.services.term_grades import (
     term_grades_publish,
     term_grades_update,
 )
+from grades.tasks import SEND_ATTEMPTS, send_term_grades_published
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +216,7 @@ class TestPublishingSendsEmails:
         assert graded.scores.get(student=student).points == Decimal("19")
         assert mailoutbox == []
 
-    def test_a_failed_send_is_logged_and_the_others_are_still_sent(
+    def test_a_failed_send_is_logged_retried_and_the_others_are_still_sent(
         self,
         teacher,
         classroom_subject,
@@ -235,14 +238,53 @@ class TestPublishingSendsEmails:
         monkeypatch.setattr(backend, "send_messages", fail_for_sofia)
         with capture_logs() as logs, django_capture_on_commit_callbacks(execute=True):
             publish(teacher, classroom_subject, term)
+        # Elena's email went once; Sofía's was tried three times, then given up.
         assert [message.to for message in mailoutbox] == [["elena@example.org"]]
         failures = [log for log in logs if log["event"] == "notification_failed"]
-        assert len(failures) == 1
-        assert failures[0]["student_id"] == student.pk
-        assert failures[0]["error"] == "OSError"
+        assert len(failures) == SEND_ATTEMPTS
+        assert {log["student_id"] for log in failures} == {student.pk}
+        assert {log["error"] for log in failures} == {"OSError"}
         assert "sofia@example.org" not in repr(logs)
-        summary = next(log for log in logs if log["event"] == "term_grades_notified")
-        assert (summary["sent"], summary["failed"]) == (1, 1)
+        retries = [log for log in logs if log["event"] == "notification_retry"]
+        assert [(log["students"], log["attempt"]) for log in retries] == [
+            (1, 2),
+            (1, 3),
+        ]
+        summaries = [log for log in logs if log["event"] == "term_grades_notified"]
+        assert [(log["sent"], log["failed"]) for log in summaries] == [
+            (1, 1),
+            (0, 1),
+            (0, 1),
+        ]
+
+    def test_a_send_that_fails_once_is_delivered_by_the_retry(
+        self,
+        teacher,
+        classroom_subject,
+        term,
+        student,
+        graded,
+        mailoutbox,
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+    ):
+        backend = mail.get_connection().__class__
+        send_messages = backend.send_messages
+        refused = []
+
+        def fail_once_for_sofia(self, messages):
+            if not refused and any("sofia@example.org" in m.to for m in messages):
+                refused.append(True)
+                raise OSError("try again later")
+            return send_messages(self, messages)
+
+        monkeypatch.setattr(backend, "send_messages", fail_once_for_sofia)
+        with django_capture_on_commit_callbacks(execute=True):
+            publish(teacher, classroom_subject, term)
+        assert sorted(message.to[0] for message in mailoutbox) == [
+            "elena@example.org",
+            "sofia@example.org",
+        ]
 
 
 class TestDatabaseBackend:
@@ -285,6 +327,31 @@ class TestDatabaseBackend:
         ]
         spanish = next(m for m in mailoutbox if m.to == ["elena@example.org"])
         assert spanish.subject == "Nuevas notas en su boletín"
+
+    def test_a_failed_send_is_retried_later_by_a_deferred_task(
+        self, classroom_subject, term, student, monkeypatch
+    ):
+        backend = mail.get_connection().__class__
+
+        def refuse(self, messages):
+            raise OSError("mail server refused")
+
+        monkeypatch.setattr(backend, "send_messages", refuse)
+        result = send_term_grades_published.call(
+            student_ids=[student.pk],
+            classroom_subject_id=classroom_subject.pk,
+            term_id=term.pk,
+        )
+        assert result == {"sent": 0, "failed": 1}
+        retry = DBTaskResult.objects.get()
+        assert retry.args_kwargs["kwargs"] == {
+            "student_ids": [student.pk],
+            "classroom_subject_id": classroom_subject.pk,
+            "term_id": term.pk,
+            "attempt": 2,
+        }
+        wait = retry.run_after - timezone.now()
+        assert datetime.timedelta(seconds=50) < wait <= datetime.timedelta(minutes=1)
 
     def test_a_publish_that_rolls_back_leaves_no_task_row(
         self, teacher, classroom_subject, term, graded, mailoutbox
