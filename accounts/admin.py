@@ -5,18 +5,34 @@ that points at a user: it keeps each user field to the role the field needs, in 
 form and in the autocomplete endpoint, with an error message that names the role.
 """
 
+from django import forms
 from django.apps import apps
-from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.models import Advising, Role, User
+from accounts.resources import UserResource
+from accounts.services import users_deactivate, users_send_password_reset
+from classrooms import services as enrollment_services
 from classrooms.models import Classroom
+from grades.models import GradeChange
+from school.admin_actions import DateInput, confirm_action
 from school.admin_filters import RelatedIdListFilter
+from school.admin_import import RosterImportExportMixin
+
+# Grade changes listed per page of a student's grade history.
+HISTORY_PAGE_SIZE = 100
 
 
 def _role_from_limit(db_field):
@@ -55,7 +71,10 @@ class UserRoleChoicesMixin:
 
 
 class ClassroomListFilter(RelatedIdListFilter):
-    """Users enrolled in a classroom: one query for the choices, one join to filter."""
+    """Students enrolled in a classroom today: one query for the choices, one join.
+
+    A withdrawn student is no longer in the classroom's list.
+    """
 
     title = _("classroom")
     parameter_name = "classroom"
@@ -64,6 +83,18 @@ class ClassroomListFilter(RelatedIdListFilter):
     )
     # (student, classroom) is unique: the join cannot repeat a user.
     field_path = "enrollments__classroom"
+
+    def queryset(self, request, queryset):
+        queryset = super().queryset(request, queryset)
+        if not self.value():
+            return queryset
+        today = timezone.localdate()
+        # One filter() call: the same join as the classroom's.
+        return queryset.filter(
+            Q(enrollments__withdrawn_on__isnull=True)
+            | Q(enrollments__withdrawn_on__gt=today),
+            enrollments__classroom_id=int(self.value()),
+        )
 
 
 class CaseInsensitiveEmailMixin:
@@ -83,6 +114,14 @@ class CaseInsensitiveEmailMixin:
 
 
 class UserCreationAdminForm(CaseInsensitiveEmailMixin, AdminUserCreationForm):
+    send_password_reset = forms.BooleanField(
+        label=_("Email a link to choose a password"),
+        required=False,
+        help_text=_(
+            "Sent once the account is saved: the person chooses their own password."
+        ),
+    )
+
     class Meta:
         model = User
         fields = ("email", "full_name", "role", "language")
@@ -94,8 +133,62 @@ class UserChangeAdminForm(CaseInsensitiveEmailMixin, UserChangeForm):
         fields = "__all__"
 
 
+class MoveToClassroomForm(forms.Form):
+    classroom = forms.ModelChoiceField(
+        label=_("Classroom"),
+        queryset=Classroom.objects.select_related("school_year").order_by(
+            "-school_year__starts_on", "grade_level", "name"
+        ),
+    )
+    on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
+
+
+class WithdrawForm(forms.Form):
+    on = forms.DateField(
+        label=_("Withdrawn on"), widget=DateInput, initial=timezone.localdate
+    )
+
+
+class NoFieldsForm(forms.Form):
+    pass
+
+
+def _names(users, limit=5):
+    names = ", ".join(str(u) for u in users[:limit])
+    if len(users) > limit:
+        names += ", …"
+    return names
+
+
+def _enrollment_message(outcome, done_message):
+    parts = [done_message % {"count": len(outcome.changed)}]
+    if outcome.already:
+        parts.append(
+            ngettext(
+                "%(count)d was already there: %(names)s.",
+                "%(count)d were already there: %(names)s.",
+                len(outcome.already),
+            )
+            % {"count": len(outcome.already), "names": _names(outcome.already)}
+        )
+    if outcome.not_students:
+        parts.append(
+            ngettext(
+                "%(count)d is not a student and was left alone: %(names)s.",
+                "%(count)d are not students and were left alone: %(names)s.",
+                len(outcome.not_students),
+            )
+            % {
+                "count": len(outcome.not_students),
+                "names": _names(outcome.not_students),
+            }
+        )
+    return " ".join(parts)
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
+    resource_classes = [UserResource]
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     add_fieldsets = (
@@ -111,6 +204,7 @@ class UserAdmin(DjangoUserAdmin):
                     "usable_password",
                     "password1",
                     "password2",
+                    "send_password_reset",
                 ),
             },
         ),
@@ -127,9 +221,10 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
+    student_fieldset = (_("Grades"), {"fields": ("grade_history_link",)})
     superuser_only_fields = ("is_superuser", "groups", "user_permissions")
     # is_staff follows the role (User.save); the dates are the system's.
-    readonly_fields = ("is_staff", "last_login", "date_joined")
+    readonly_fields = ("is_staff", "last_login", "date_joined", "grade_history_link")
     list_display = (
         "email",
         "full_name",
@@ -143,10 +238,18 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "language", ClassroomListFilter)
     search_fields = ("full_name", "email")
     ordering = ("full_name", "email")
-    actions = ["deactivate_users"]
+    actions = [
+        "enroll_in_classroom",
+        "move_to_classroom",
+        "withdraw_from_classrooms",
+        "send_password_reset",
+        "deactivate_users",
+    ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.role == Role.STUDENT:
+            fieldsets = (*fieldsets, self.student_fieldset)
         if request.user.is_superuser:
             return fieldsets
         trimmed = []
@@ -170,35 +273,221 @@ class UserAdmin(DjangoUserAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(
-        description=_("Deactivate selected users"),
-        permissions=["change"],
-    )
-    def deactivate_users(self, request, queryset):
-        targets = queryset.filter(is_active=True).exclude(pk=request.user.pk)
-        if not request.user.is_superuser:
-            targets = targets.exclude(is_superuser=True)
-        targets = list(targets)
-        count = User.objects.filter(pk__in=[u.pk for u in targets]).update(
-            is_active=False
-        )
-        if targets:
-            # One history line per person, as if each had been unticked by hand.
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk,
-                queryset=targets,
-                action_flag=CHANGE,
-                change_message=[{"changed": {"fields": ["Active"]}}],
+    def has_delete_permission(self, request, obj=None):
+        # Nobody deletes a person who has records: they are deactivated instead.
+        if obj is not None and self.holds_records(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @staticmethod
+    def holds_records(user) -> bool:
+        relations = ("enrollments", "scores", "term_grades", "homerooms")
+        relations += ("taught_subjects", "advisee_links", "advisor_links")
+        return any(getattr(user, name).exists() for name in relations)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and form.cleaned_data.get("send_password_reset"):
+            users_send_password_reset(actor=request.user, users=[obj])
+            self.message_user(
+                request,
+                gettext("A link to choose a password is on its way to %(email)s.")
+                % {"email": obj.email},
             )
-        self.message_user(
+
+    @admin.action(description=_("Enroll selected students in a classroom"))
+    def enroll_in_classroom(self, request, queryset):
+        def perform(data):
+            outcome = enrollment_services.enrollments_enroll(
+                actor=request.user,
+                students=list(queryset),
+                classroom=data["classroom"],
+                enrolled_on=data["on"],
+            )
+            return _enrollment_message(
+                outcome,
+                ngettext(
+                    "%(count)d student was enrolled.",
+                    "%(count)d students were enrolled.",
+                    len(outcome.changed),
+                ),
+            )
+
+        return confirm_action(
+            self,
             request,
-            ngettext(
+            queryset,
+            form_class=MoveToClassroomForm,
+            title=gettext("Enroll in a classroom"),
+            intro=gettext(
+                "Choose the classroom and the first day. Students already in it "
+                "are left as they are."
+            ),
+            submit_label=gettext("Enroll"),
+            perform=perform,
+        )
+
+    @admin.action(description=_("Move selected students to another classroom"))
+    def move_to_classroom(self, request, queryset):
+        def perform(data):
+            outcome = enrollment_services.enrollments_move(
+                actor=request.user,
+                students=list(queryset),
+                classroom=data["classroom"],
+                on=data["on"],
+            )
+            return _enrollment_message(
+                outcome,
+                ngettext(
+                    "%(count)d student was moved.",
+                    "%(count)d students were moved.",
+                    len(outcome.changed),
+                ),
+            )
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            form_class=MoveToClassroomForm,
+            title=gettext("Move to another classroom"),
+            intro=gettext(
+                "Each student is withdrawn, on the date chosen, from their other "
+                "classrooms of the same school year and enrolled in this one. "
+                "Their grades so far are kept."
+            ),
+            submit_label=gettext("Move"),
+            perform=perform,
+        )
+
+    @admin.action(description=_("Withdraw selected students from their classrooms"))
+    def withdraw_from_classrooms(self, request, queryset):
+        def perform(data):
+            outcome = enrollment_services.enrollments_withdraw(
+                actor=request.user, students=list(queryset), on=data["on"]
+            )
+            return _enrollment_message(
+                outcome,
+                ngettext(
+                    "%(count)d student was withdrawn; their records are kept.",
+                    "%(count)d students were withdrawn; their records are kept.",
+                    len(outcome.changed),
+                ),
+            )
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            form_class=WithdrawForm,
+            title=gettext("Withdraw from classrooms"),
+            intro=gettext(
+                "Each student is withdrawn from every classroom they are in on the "
+                "date chosen. Nothing is deleted: enrollments and grades are kept."
+            ),
+            submit_label=gettext("Withdraw"),
+            perform=perform,
+        )
+
+    @admin.action(description=_("Send password reset emails"))
+    def send_password_reset(self, request, queryset):
+        def perform(data):
+            sent = users_send_password_reset(actor=request.user, users=list(queryset))
+            return ngettext(
+                "A password reset email is on its way to %(count)d person.",
+                "Password reset emails are on their way to %(count)d people.",
+                len(sent),
+            ) % {"count": len(sent)}
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            form_class=NoFieldsForm,
+            title=gettext("Send password reset emails"),
+            intro=gettext(
+                "Each active person gets an email with a link to choose a new "
+                "password. Their current password keeps working until they do."
+            ),
+            submit_label=gettext("Send the emails"),
+            perform=perform,
+        )
+
+    @admin.action(description=_("Deactivate selected users"), permissions=["change"])
+    def deactivate_users(self, request, queryset):
+        def perform(data):
+            done = users_deactivate(actor=request.user, users=list(queryset))
+            return ngettext(
                 "%(count)d user was deactivated; their records are kept.",
                 "%(count)d users were deactivated; their records are kept.",
-                count,
+                len(done),
+            ) % {"count": len(done)}
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            form_class=NoFieldsForm,
+            title=gettext("Deactivate users"),
+            intro=gettext(
+                "A deactivated person can no longer log in. Nothing is deleted: "
+                "their enrollments, grades and history are kept. You cannot "
+                "deactivate yourself."
+            ),
+            submit_label=gettext("Deactivate"),
+            perform=perform,
+        )
+
+    @admin.display(description=_("grade history"))
+    def grade_history_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:accounts_user_grade_history", args=[obj.pk]),
+            gettext("Every change of this student's scores and term grades"),
+        )
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/grade-history/",
+                self.admin_site.admin_view(self.grade_history_view),
+                name="accounts_user_grade_history",
             )
-            % {"count": count},
-            messages.SUCCESS,
+        ]
+        return urls + super().get_urls()
+
+    def grade_history_view(self, request, object_id):
+        if not request.user.has_perm("grades.view_gradechange"):
+            raise PermissionDenied
+        student = get_object_or_404(User, pk=object_id, role=Role.STUDENT)
+        changes = (
+            GradeChange.objects.filter(
+                Q(score__student=student) | Q(term_grade__student=student)
+            )
+            .select_related(
+                "changed_by",
+                "score__assessment__classroom_subject__subject",
+                "score__assessment__classroom_subject__classroom",
+                "term_grade__classroom_subject__subject",
+                "term_grade__classroom_subject__classroom",
+                "term_grade__term",
+            )
+            .order_by("-changed_at", "-pk")
+        )
+        page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Grade history of %(name)s") % {"name": student},
+            "opts": self.opts,
+            "original": student,
+            "student": student,
+            "page": page,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/accounts/user/grade_history.html", context
         )
 
     def get_search_results(self, request, queryset, search_term):

@@ -11,7 +11,10 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserRoleChoicesMixin
@@ -23,6 +26,14 @@ from classrooms.models import (
     Subject,
     Term,
 )
+from classrooms.resources import (
+    ClassroomResource,
+    ClassroomSubjectResource,
+    EnrollmentResource,
+)
+from grades.services.terms import term_lock, term_unlock
+from school.admin_actions import ReasonForm, confirm_action
+from school.admin_import import RosterImportExportMixin
 
 # ---------------------------------------------------------------------------
 # Inlines without a query per row
@@ -144,6 +155,59 @@ class TermAdmin(admin.ModelAdmin):
     list_filter = ("school_year", "locked")
     search_fields = ("name", "school_year__name")
     ordering = ("-school_year__starts_on", "starts_on")
+    # Locking goes through the actions, which ask for a reason and record it.
+    readonly_fields = ("locked",)
+    actions = ["lock_terms", "unlock_terms"]
+
+    def _set_locked(self, request, queryset, *, lock):
+        service = term_lock if lock else term_unlock
+
+        def perform(data):
+            changed = [
+                term
+                for term in queryset
+                if service(actor=request.user, term=term, reason=data["reason"])
+            ]
+            if lock:
+                done = ngettext(
+                    "%(count)d term was locked.",
+                    "%(count)d terms were locked.",
+                    len(changed),
+                )
+            else:
+                done = ngettext(
+                    "%(count)d term was unlocked.",
+                    "%(count)d terms were unlocked.",
+                    len(changed),
+                )
+            return done % {"count": len(changed)}
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title=gettext("Lock terms") if lock else gettext("Unlock terms"),
+            intro=gettext(
+                "A locked term takes no more grade changes from anyone. Say why: "
+                "the reason shows in each term's history."
+            )
+            if lock
+            else gettext(
+                "An unlocked term takes grade changes again. Say why: the reason "
+                "shows in each term's history."
+            ),
+            submit_label=gettext("Lock") if lock else gettext("Unlock"),
+            perform=perform,
+        )
+
+    @admin.action(description=_("Lock selected terms for grading"))
+    def lock_terms(self, request, queryset):
+        return self._set_locked(request, queryset, lock=True)
+
+    @admin.action(description=_("Unlock selected terms for grading"))
+    def unlock_terms(self, request, queryset):
+        return self._set_locked(request, queryset, lock=False)
 
     def get_queryset(self, request):
         # str(term) names its year: lists and autocomplete results need it. (A
@@ -181,7 +245,8 @@ class EnrollmentInline(PreloadedInlineMixin, UserRoleChoicesMixin, admin.Tabular
 
 
 @admin.register(Classroom)
-class ClassroomAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
+class ClassroomAdmin(RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelAdmin):
+    resource_classes = [ClassroomResource]
     list_display = (
         "name",
         "grade_level",
@@ -195,6 +260,37 @@ class ClassroomAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
     autocomplete_fields = ("teacher",)
     ordering = ("-school_year__starts_on", "grade_level", "name")
     inlines = [ClassroomSubjectInline, EnrollmentInline]
+    fields = ("school_year", "name", "grade_level", "teacher", "portal_links")
+    readonly_fields = ("portal_links",)
+
+    @admin.display(description=_("in the portal"))
+    def portal_links(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        gradebook = format_html(
+            '<a href="{}">{}</a>',
+            reverse("gradebook", args=[obj.pk]),
+            gettext("Gradebook"),
+        )
+        terms = list(obj.school_year.terms.order_by("starts_on"))
+        reports = format_html_join(
+            "",
+            '<li><a href="{}">{}</a></li>',
+            (
+                (
+                    reverse("class_report", args=[obj.pk, subject.pk, term.pk]),
+                    gettext("Report: %(subject)s, %(term)s")
+                    % {"subject": subject.subject, "term": term.name},
+                )
+                for subject in obj.subjects.select_related("subject").order_by(
+                    "subject__name"
+                )
+                for term in terms
+            ),
+        )
+        return format_html(
+            '<ul class="portal-links"><li>{}</li>{}</ul>', gradebook, reports
+        )
 
     def get_queryset(self, request):
         today = timezone.localdate()
@@ -216,7 +312,10 @@ class ClassroomAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
 
 
 @admin.register(ClassroomSubject)
-class ClassroomSubjectAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
+class ClassroomSubjectAdmin(
+    RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelAdmin
+):
+    resource_classes = [ClassroomSubjectResource]
     list_display = ("subject", "classroom", "teacher")
     list_select_related = ("subject", "classroom__school_year", "teacher")
     list_filter = ("classroom__school_year", "subject")
@@ -250,7 +349,8 @@ class WithdrawnListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
+class EnrollmentAdmin(RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelAdmin):
+    resource_classes = [EnrollmentResource]
     list_display = ("student", "classroom", "enrolled_on", "withdrawn_on")
     list_select_related = ("student", "classroom__school_year")
     list_filter = ("classroom__school_year", WithdrawnListFilter)

@@ -13,11 +13,14 @@ import structlog
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.forms.models import BaseModelFormSet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserRoleChoicesMixin
-from accounts.models import Role
-from classrooms.models import Term
+from accounts.models import Role, User
+from classrooms.models import Classroom, Term
 from grades.models import (
     Assessment,
     Category,
@@ -148,11 +151,113 @@ class AuditedGradeAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
 # Grading scale and categories
 
 
+def scale_errors(bands) -> list[str]:
+    """What is wrong with a grading scale of (letter, min_percent) bands.
+
+    A band runs from its minimum up to the next band's: bands cannot overlap
+    unless two start at the same percent, and the only possible gap is at the
+    bottom, when no band starts at 0.
+    """
+    errors = []
+    letters, minimums = {}, {}
+    for letter, minimum in bands:
+        letters.setdefault(letter.strip().upper(), []).append(letter)
+        minimums.setdefault(minimum, []).append(letter)
+    for letter, same in letters.items():
+        if len(same) > 1:
+            errors.append(
+                gettext("Two bands have the letter %(letter)s.") % {"letter": letter}
+            )
+    for minimum, same in sorted(minimums.items(), reverse=True):
+        if len(same) > 1:
+            errors.append(
+                gettext("%(letters)s all start at %(percent)s%%: bands cannot overlap.")
+                % {"letters": ", ".join(sorted(same)), "percent": minimum}
+            )
+    if bands and min(minimums) != 0:
+        errors.append(
+            gettext(
+                "The lowest band starts at %(percent)s%%: a grade below it would "
+                "have no letter. Make the lowest band start at 0."
+            )
+            % {"percent": min(minimums)}
+        )
+    return errors
+
+
+class GradeBandForm(forms.ModelForm):
+    """Checks the whole scale as it would be with this band saved."""
+
+    class Meta:
+        model = GradeBand
+        fields = ("letter", "min_percent")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        letter, minimum = cleaned_data.get("letter"), cleaned_data.get("min_percent")
+        if letter is None or minimum is None or getattr(self, "in_formset", False):
+            return cleaned_data
+        others = GradeBand.objects.exclude(pk=self.instance.pk).values_list(
+            "letter", "min_percent"
+        )
+        errors = scale_errors([*others, (letter, minimum)])
+        if errors:
+            raise ValidationError(errors, code="scale")
+        return cleaned_data
+
+
+class GradeBandChangelistFormSet(BaseModelFormSet):
+    """The scale edited on the list page: checked as a whole, with the bands of
+    other pages as stored."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.in_formset = True
+        return form
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        edited = {form.instance.pk: form.cleaned_data for form in self.forms}
+        bands = []
+        for pk, letter, minimum in GradeBand.objects.values_list(
+            "pk", "letter", "min_percent"
+        ):
+            data = edited.get(pk, {})
+            bands.append((data.get("letter", letter), data.get("min_percent", minimum)))
+        errors = scale_errors(bands)
+        if errors:
+            raise ValidationError(errors, code="scale")
+
+
 @admin.register(GradeBand)
 class GradeBandAdmin(admin.ModelAdmin):
+    form = GradeBandForm
     list_display = ("letter", "min_percent")
     list_editable = ("min_percent",)
     ordering = ("-min_percent",)
+
+    def get_changelist_formset(self, request, **kwargs):
+        kwargs["formset"] = GradeBandChangelistFormSet
+        return super().get_changelist_formset(request, **kwargs)
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", GradeBandForm)
+        return super().get_changelist_form(request, **kwargs)
+
+    def get_actions(self, request):
+        # A band is removed one at a time, where the check below applies.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        # The band at 0 is the floor of the scale: without it low grades have no
+        # letter. Its letter can change; it cannot go.
+        if obj is not None and obj.min_percent == 0:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Category)
@@ -318,6 +423,61 @@ class TermGradeAdmin(AuditedGradeAdmin):
 # The grade change log: read-only for everyone, superusers included
 
 
+class ChangeClassroomListFilter(RelatedIdListFilter):
+    """Changes of the scores and term grades of one classroom."""
+
+    title = _("classroom")
+    parameter_name = "classroom"
+    choices_queryset = Classroom.objects.select_related("school_year").order_by(
+        "-school_year__starts_on", "grade_level", "name"
+    )
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(
+            Q(score__assessment__classroom_subject__classroom_id=int(value))
+            | Q(term_grade__classroom_subject__classroom_id=int(value))
+        )
+
+
+class ChangedByTeacherListFilter(RelatedIdListFilter):
+    title = _("changed by teacher")
+    parameter_name = "teacher"
+    choices_queryset = User.objects.filter(role=Role.TEACHER).order_by(
+        "full_name", "email"
+    )
+    field_path = "changed_by"
+
+
+class StudentListFilter(admin.SimpleListFilter):
+    """One student's changes. Offered once chosen (from the student's grade
+    history or a link): listing every student of the school would not help."""
+
+    title = _("student")
+    parameter_name = "student"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value or not value.isdigit():
+            return []
+        student = User.objects.filter(pk=int(value), role=Role.STUDENT).first()
+        return [(value, str(student))] if student else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(
+            Q(score__student_id=int(value)) | Q(term_grade__student_id=int(value))
+        )
+
+
 @admin.register(GradeChange)
 class GradeChangeAdmin(admin.ModelAdmin):
     list_display = ("changed_at", "changed_by", "target", "reason")
@@ -331,8 +491,21 @@ class GradeChangeAdmin(admin.ModelAdmin):
         "term_grade__classroom_subject__classroom",
         "term_grade__term",
     )
-    list_filter = ("changed_at",)
-    search_fields = ("changed_by__full_name", "reason", "request_id")
+    list_filter = (
+        "changed_at",
+        ChangeClassroomListFilter,
+        ChangedByTeacherListFilter,
+        StudentListFilter,
+    )
+    search_fields = (
+        "changed_by__full_name",
+        "score__student__full_name",
+        "score__student__email",
+        "term_grade__student__full_name",
+        "term_grade__student__email",
+        "reason",
+        "request_id",
+    )
     fields = (
         "changed_at",
         "changed_by",

@@ -14,13 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from accounts.backends import SCHOOL_ADMIN_APPS
 from accounts.models import Role, User
 from classrooms.models import Classroom, ClassroomSubject, Enrollment, SchoolYear
 from grades.models import GradeBand, GradeChange, Score, ScoreState
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+SCHOOL_ADMIN_APPS = ("accounts", "classrooms", "grades")
 
 # The school's own models (and auth's Group); a third-party app's admin, such as
 # the task queue's results, is tested on its own below.
@@ -105,8 +106,8 @@ def school(student, other_student, classroom_subject, admin):
 
 def expected_status(persona, model, action):
     if persona == "admin" and model._meta.app_label not in SCHOOL_ADMIN_APPS:
-        # The admin role's permissions cover the school's apps only: auth.Group
-        # stays a superuser's tool (roles, not groups, carry permissions).
+        # The School admin group covers the school's apps only: auth.Group
+        # stays a superuser's tool (the role decides the group).
         return 403
     if action == "add" and model in READ_ONLY_MODELS:
         return 403
@@ -452,6 +453,7 @@ def test_the_deactivate_action_deactivates_and_keeps_records(
         {
             "action": "deactivate_users",
             ACTION_CHECKBOX_NAME: [str(student.pk), str(teacher.pk), str(admin.pk)],
+            "confirm": "yes",
         },
     )
     assert response.status_code == 302
@@ -661,8 +663,8 @@ def make_enrollments(n, school_year):
 
 # Queries of one changelist page for a school admin (admin role):
 #   1. the logged-in user (the session itself comes from the cache)
-#   2. the user's own permissions, 3. the user's group permissions (RoleAwareBackend
-#      adds the role's permissions on top, without a query)
+#   2. the user's own permissions, 3. the permissions of the user's groups (the
+#      School admin group)
 #   4. COUNT(*) for the paginator, 5. COUNT(*) without filters, for "N total"
 #   6. the page of rows, its relations joined in
 #   then one per list filter whose choices come from the database:

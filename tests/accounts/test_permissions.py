@@ -1,10 +1,10 @@
-"""The admin role's permissions, granted by RoleAwareBackend from the role alone."""
+"""The admin role's permissions: the School admin group, which follows the role."""
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 
-from accounts.backends import school_admin_permissions
 from accounts.models import Role, User
+from accounts.services import SCHOOL_ADMIN_GROUP
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -13,6 +13,87 @@ pytestmark = pytest.mark.django_db
 def fresh(user):
     """The user re-read from the database, without a cached permission set."""
     return User.objects.get(pk=user.pk)
+
+
+def group_permissions():
+    return {
+        f"{app_label}.{codename}"
+        for app_label, codename in Group.objects.get(
+            name=SCHOOL_ADMIN_GROUP
+        ).permissions.values_list("content_type__app_label", "codename")
+    }
+
+
+class TestSchoolAdminGroup:
+    def test_the_migration_gives_the_group_exactly_the_school_permissions(self):
+        models = {
+            "accounts": ["user", "advising"],
+            "classrooms": [
+                "schoolyear",
+                "term",
+                "subject",
+                "classroom",
+                "classroomsubject",
+                "enrollment",
+            ],
+            "grades": ["gradeband", "category", "assessment", "score", "termgrade"],
+        }
+        expected = {
+            f"{app}.{action}_{model}"
+            for app, names in models.items()
+            for model in names
+            for action in ("view", "add", "change")
+        }
+        expected |= {
+            "grades.view_gradechange",
+            "accounts.delete_advising",
+            "grades.delete_gradeband",
+        }
+        assert group_permissions() == expected
+
+    def test_a_school_admin_is_staff_and_in_the_group(self, admin):
+        user = fresh(admin)
+        assert user.is_staff
+        assert list(user.groups.values_list("name", flat=True)) == [SCHOOL_ADMIN_GROUP]
+
+    def test_promoting_a_teacher_makes_them_staff_with_the_group(self, teacher):
+        assert not teacher.has_perm("classrooms.add_classroom")
+        teacher.role = Role.ADMIN
+        teacher.save()
+        promoted = fresh(teacher)
+        assert promoted.is_staff
+        assert promoted.groups.filter(name=SCHOOL_ADMIN_GROUP).exists()
+        assert promoted.has_perm("classrooms.add_classroom")
+
+    def test_demoting_a_school_admin_takes_staff_and_the_group_away(self, admin):
+        admin.role = Role.TEACHER
+        admin.save()
+        demoted = fresh(admin)
+        assert not demoted.is_staff
+        assert not demoted.groups.exists()
+        assert demoted.get_all_permissions() == set()
+
+    def test_saving_a_user_whose_role_did_not_change_costs_no_group_query(
+        self, admin, django_assert_num_queries
+    ):
+        user = fresh(admin)
+        user.full_name = "Ada B. Admin"
+        # Only the UPDATE of the user's row.
+        with django_assert_num_queries(1):
+            user.save()
+        assert fresh(admin).groups.filter(name=SCHOOL_ADMIN_GROUP).exists()
+
+    def test_a_role_saved_with_update_fields_keeps_the_group_in_step(self, admin):
+        user = fresh(admin)
+        user.role = Role.STUDENT
+        user.save(update_fields=["role", "is_staff"])
+        assert not fresh(admin).groups.exists()
+
+    def test_a_superuser_needs_no_group(self):
+        root = factories.TeacherFactory(is_superuser=True)
+        assert not root.groups.exists()
+        assert root.is_staff
+        assert root.has_perm("classrooms.delete_classroom")
 
 
 class TestSchoolAdminRole:
@@ -26,13 +107,11 @@ class TestSchoolAdminRole:
             "accounts.add_user",
             "accounts.change_user",
             "grades.change_gradeband",
+            "grades.view_gradechange",
         ],
     )
     def test_a_school_admin_runs_the_school_in_the_admin(self, admin, perm):
         assert admin.has_perm(perm)
-
-    def test_a_school_admin_can_read_the_grade_change_log(self, admin):
-        assert admin.has_perm("grades.view_gradechange")
 
     @pytest.mark.parametrize(
         "perm",
@@ -48,18 +127,18 @@ class TestSchoolAdminRole:
     @pytest.mark.parametrize(
         "perm",
         [
+            "accounts.delete_user",
             "classrooms.delete_classroom",
             "classrooms.delete_enrollment",
             "classrooms.delete_schoolyear",
+            "classrooms.delete_term",
+            "grades.delete_assessment",
             "grades.delete_score",
             "grades.delete_termgrade",
         ],
     )
-    def test_a_school_admin_cannot_delete_academic_records(self, admin, perm):
+    def test_a_school_admin_cannot_delete_people_or_academic_records(self, admin, perm):
         assert not admin.has_perm(perm)
-
-    def test_a_school_admin_cannot_delete_users(self, admin):
-        assert not admin.has_perm("accounts.delete_user")
 
     def test_a_school_admin_can_delete_advising_links(self, admin):
         assert admin.has_perm("accounts.delete_advising")
@@ -72,32 +151,14 @@ class TestSchoolAdminRole:
     def test_a_school_admin_sees_the_school_apps_in_the_admin(self, admin, app_label):
         assert admin.has_module_perms(app_label)
 
-    def test_the_permissions_come_from_the_role_without_any_group(self, teacher):
-        assert not teacher.has_perm("classrooms.add_classroom")
-        teacher.role = Role.ADMIN
-        teacher.save()
-        promoted = fresh(teacher)
-        assert not promoted.groups.exists()
-        assert promoted.has_perm("classrooms.add_classroom")
-
-    def test_every_granted_permission_exists(self):
-        existing = {
-            f"{app_label}.{codename}"
-            for app_label, codename in Permission.objects.values_list(
-                "content_type__app_label", "codename"
-            )
-        }
-        granted = school_admin_permissions()
-        assert "classrooms.add_classroom" in granted
-        assert granted <= existing
-
 
 class TestOtherRoles:
     @pytest.mark.parametrize("persona", ["teacher", "student"])
     def test_teachers_and_students_have_no_admin_permissions(self, request, persona):
         user = request.getfixturevalue(persona)
+        assert not user.is_staff
+        assert not user.groups.exists()
         assert user.get_all_permissions() == set()
-        assert not any(user.has_perm(perm) for perm in school_admin_permissions())
         assert not user.has_module_perms("classrooms")
 
     def test_an_inactive_school_admin_has_no_permissions(self, admin):
@@ -107,10 +168,4 @@ class TestOtherRoles:
         assert inactive.role == Role.ADMIN
         assert inactive.get_all_permissions() == set()
         assert not inactive.has_perm("classrooms.add_classroom")
-        assert not inactive.has_perm("grades.view_gradechange")
         assert not inactive.has_module_perms("classrooms")
-
-    def test_a_superuser_of_another_role_keeps_every_permission(self):
-        # Django's own rule, kept by the backend: superusers are never filtered.
-        root = factories.TeacherFactory(is_superuser=True)
-        assert root.has_perm("classrooms.delete_classroom")

@@ -1,0 +1,129 @@
+"""Import and export of people (students and teachers), keyed on their email.
+
+Emails match whatever their case. Passwords are never imported: a new person gets
+an unusable password and sets one through a reset link (an action of the user
+admin). School admins and superusers are not imported and an import cannot
+change them: they are managed by hand in the admin.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export import fields
+
+from accounts.models import Language, Role, User
+from school.admin_import import (
+    ChoiceWidget,
+    PrefetchedResource,
+    TextWidget,
+    normalize_email,
+)
+
+IMPORTABLE_ROLES = (Role.STUDENT, Role.TEACHER)
+FULL_NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
+# Emails looked up per query: well under any database's limit on parameters.
+LOOKUP_CHUNK = 2000
+
+
+class EmailWidget(TextWidget):
+    def clean(self, value, row=None, **kwargs):
+        return normalize_email(value)
+
+
+class UserResource(PrefetchedResource):
+    email = fields.Field(attribute="email", column_name="email", widget=EmailWidget())
+    full_name = fields.Field(
+        attribute="full_name", column_name="full_name", widget=TextWidget()
+    )
+    role = fields.Field(
+        attribute="role",
+        column_name="role",
+        widget=ChoiceWidget(
+            Role.choices,
+            allowed=IMPORTABLE_ROLES,
+            message=_('Unknown role "%(value)s": use student or teacher.'),
+        ),
+    )
+    language = fields.Field(
+        attribute="language",
+        column_name="language",
+        # An empty cell keeps the person's language (English for a new one).
+        saves_null_values=False,
+        widget=ChoiceWidget(
+            Language.choices,
+            message=_('Unknown language "%(value)s": use en or es.'),
+            required=False,
+        ),
+    )
+
+    class Meta(PrefetchedResource.Meta):
+        model = User
+        name = "Students and teachers"
+        fields = ("email", "full_name", "role", "language")
+        import_id_fields = ("email",)
+        store_row_values = True
+
+    def get_queryset(self):
+        return User.objects.filter(role__in=IMPORTABLE_ROLES).order_by(
+            "role", "full_name", "email"
+        )
+
+    def prefetch(self, dataset):
+        emails = sorted(
+            {normalize_email(row.get("email")) for row in dataset.dict} - {""}
+        )
+        self.existing = {}
+        for start in range(0, len(emails), LOOKUP_CHUNK):
+            chunk = emails[start : start + LOOKUP_CHUNK]
+            # Emails are stored lower-cased (User.save), so equality matches.
+            for user in User.objects.filter(email__in=chunk):
+                self.existing[user.email] = user
+        # Rows change the instances they match: who is off-limits is noted first.
+        self.off_limits = {
+            email
+            for email, user in self.existing.items()
+            if user.role not in IMPORTABLE_ROLES or user.is_superuser
+        }
+        self.seen = {}
+
+    def existing_instance(self, row):
+        return self.existing.get(normalize_email(row.get("email")))
+
+    def validate_row(self, instance, row, errors):
+        email = instance.email
+        if "email" not in errors:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors["email"] = [
+                    gettext('"%(value)s" is not a valid email address.')
+                    % {"value": row.get("email") or ""}
+                ]
+            else:
+                number = self.seen.setdefault(email, self.row_number)
+                if number != self.row_number:
+                    errors["email"] = [
+                        gettext("This email is already on row %(row)s of the file.")
+                        % {"row": number}
+                    ]
+        if not instance.full_name and "full_name" not in errors:
+            errors["full_name"] = [gettext("A full name is required.")]
+        elif len(instance.full_name) > FULL_NAME_MAX_LENGTH:
+            errors["full_name"] = [
+                gettext("Keep the name under %(max)d characters.")
+                % {"max": FULL_NAME_MAX_LENGTH}
+            ]
+        if instance.pk is not None and email in self.off_limits:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                gettext(
+                    "This email belongs to a school admin: change them in "
+                    "the admin, not by import."
+                )
+            )
+
+    def before_save_instance(self, instance, row, **kwargs):
+        if instance.pk is None:
+            # bulk_create skips User.save(): what it would derive is set here.
+            instance.set_unusable_password()
+            instance.is_staff = False
