@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import model_ngettext
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,7 @@ def confirm_action(
         "form": form,
         "opts": opts,
         "count": count,
+        "objects_name": model_ngettext(opts, count),
         "objects": list(queryset[:LISTED_OBJECTS]),
         "more": max(count - LISTED_OBJECTS, 0),
         "action_name": request.POST.get("action", ""),
