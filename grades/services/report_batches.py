@@ -9,6 +9,7 @@ progress to the batch as it goes so the requester's page can show it.
 """
 
 import time
+from datetime import timedelta
 
 import structlog
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +29,8 @@ logger = structlog.get_logger(__name__)
 
 CHUNK = 100
 PROGRESS_EVERY_SECONDS = 0.5
+# A finished batch's PDF is kept this long; the requester's next request clears it.
+KEPT_FOR = timedelta(days=7)
 
 
 def report_batch_request(
@@ -54,6 +57,9 @@ def report_batch_request(
             code="empty",
         )
     with transaction.atomic():
+        ReportBatch.objects.filter(
+            requested_by=actor, finished_at__lt=timezone.now() - KEPT_FOR
+        ).delete()
         batch = ReportBatch.objects.create(
             requested_by=actor,
             term=term,

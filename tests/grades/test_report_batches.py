@@ -98,11 +98,42 @@ class TestClassroomBatch:
         pages = pdf_pages(pdf.content)
         assert len(pages) == len(class_of_five)
         by_name = sorted(student.full_name for student in class_of_five)
-        assert [name in text for name, text in zip(by_name, pages)] == [True] * 5
+        assert [name in text for name, text in zip(by_name, pages, strict=True)] == [
+            True
+        ] * 5
         for text in pages:
             assert "Mathematics" in text
             # History is the other teacher's: the class teacher does not see it.
             assert "History" not in text
+
+    def test_week_old_batches_of_the_requester_are_cleared(
+        self,
+        client,
+        teacher,
+        other_teacher,
+        classroom,
+        term,
+        class_of_five,
+        django_capture_on_commit_callbacks,
+    ):
+        old = timezone.now() - datetime.timedelta(days=8)
+        recent = timezone.now() - datetime.timedelta(days=6)
+        mine_old, mine_recent, theirs_old = (
+            ReportBatch.objects.create(
+                requested_by=who,
+                term=term,
+                classroom=classroom,
+                status=ReportBatchStatus.DONE,
+                finished_at=when,
+            )
+            for who, when in ((teacher, old), (teacher, recent), (other_teacher, old))
+        )
+        client.force_login(teacher)
+        ask_for_classroom(client, classroom, term, django_capture_on_commit_callbacks)
+        left = set(ReportBatch.objects.values_list("pk", flat=True))
+        assert mine_old.pk not in left
+        assert {mine_recent.pk, theirs_old.pk} <= left
+        assert len(left) == 3
 
     def test_staff_get_every_line(
         self,
