@@ -18,6 +18,30 @@ from tests import factories
 pytest.register_assert_rewrite("tests.assertions")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Keep the serialized rollback working after the browser tests start.
+
+    `serialized_rollback` restores the rows the migrations wrote (the "School
+    admin" group, the grade bands) from an attribute of the database connection
+    object. Once Playwright's sync API runs, Django hands this thread a new
+    connection object without it, and the rows would silently stay flushed for
+    every later test; on the connection class, every instance has it.
+    """
+    from django.db import connections
+
+    classes = []
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+            classes.append(type(connection))
+    yield
+    for connection_class in classes:
+        del connection_class._test_serialized_contents
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate-limit counters and cached sessions live in the cache (Redis in CI):

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from grades.models import Assessment, Score
+from grades.models import Assessment, Score, TermGrade
 from tests import factories
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import audit, follow, log_in, visit
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -31,20 +31,22 @@ def grid_url(live_server, classroom_subject, term):
     )
 
 
-def test_a_teacher_creates_an_assessment_and_types_30_scores_with_the_keyboard(
+def test_a_teacher_grades_a_new_assessment_by_keyboard_and_publishes_the_term(
     page, live_server, teacher, password, classroom_subject, term, class_of_30
 ):
     log_in(page, live_server, teacher, password)
-    page.goto(grid_url(live_server, classroom_subject, term))
-    page.get_by_role("link", name="New assessment").click()
+    follow(page, page.get_by_role("link", name="7A").first.click)
+    follow(page, page.get_by_role("link", name="Gradebook").click)
+    follow(page, page.get_by_role("link", name="New assessment").click)
     page.get_by_label("Title").fill("Fractions test")
     page.get_by_label("Maximum points").fill("100")
-    with page.expect_navigation():
-        page.get_by_label("Maximum points").press("Enter")
+    follow(page, lambda: page.get_by_label("Maximum points").press("Enter"))
     assessment = Assessment.objects.get(title="Fractions test")
 
-    first = page.locator(f'input[name="c-{class_of_30[0].pk}-{assessment.pk}"]')
-    first.focus()
+    def cell(student):
+        return page.get_by_role("textbox", name=f"{student.full_name} Fractions test")
+
+    cell(class_of_30[0]).focus()
     typed = {}
     for index, student in enumerate(class_of_30):
         value = "105" if index == 7 else str(60 + index)
@@ -52,21 +54,21 @@ def test_a_teacher_creates_an_assessment_and_types_30_scores_with_the_keyboard(
         page.keyboard.type(value)
         page.keyboard.press("Enter")
 
-    bad = page.locator(f'input[name="c-{class_of_30[7].pk}-{assessment.pk}"]')
-    expect(page.locator(f"#e-{class_of_30[7].pk}-{assessment.pk}")).to_contain_text(
-        "105 is more than the maximum of 100."
+    bad = cell(class_of_30[7])
+    expect(bad).to_have_accessible_description("105 is more than the maximum of 100.")
+    expect(bad).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#gradebook-status")).to_have_text(
+        "Not saved: 1 cell needs your attention."
     )
-    expect(bad).to_have_value("105")
     for student in class_of_30:
-        cell = page.locator(f'input[name="c-{student.pk}-{assessment.pk}"]')
-        expect(cell).to_have_value(typed[student.pk])
+        expect(cell(student)).to_have_value(typed[student.pk])
+    audit(page)
 
     bad.focus()
     page.keyboard.press("Control+A")
     page.keyboard.type("97")
     page.get_by_role("button", name="Save").focus()
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    follow(page, lambda: page.keyboard.press("Enter"))
     expect(page.get_by_role("status").first).to_be_visible()
 
     stored = {
@@ -76,15 +78,50 @@ def test_a_teacher_creates_an_assessment_and_types_30_scores_with_the_keyboard(
     expected = {pk: Decimal(value) for pk, value in typed.items()}
     expected[class_of_30[7].pk] = Decimal("97")
     assert stored == expected
-    row = page.locator("tr", has=page.locator(f"#s-{class_of_30[0].pk}"))
+    row = page.get_by_role("row", name=re.compile(r"^Student 00\b"))
     expect(row.locator(".grid__total")).to_contain_text(re.compile(r"60[.,]0\s*%"))
+
+    follow(page, page.get_by_role("link", name="Term grades and publishing").click)
+    publish = page.get_by_role("button", name="Publish term grades")
+    publish.focus()
+    follow(page, lambda: page.keyboard.press("Enter"))
+    published = TermGrade.objects.filter(
+        classroom_subject=classroom_subject, term=term, published_at__isnull=False
+    )
+    assert published.count() == 30
+    assert published.get(student=class_of_30[7]).published_percent == Decimal("97.0")
+
+
+def test_the_grid_is_a_labelled_table_whose_cells_name_student_and_assessment(
+    page, live_server, teacher, password, classroom_subject, term, student, quiz
+):
+    log_in(page, live_server, teacher, password)
+    visit(page, grid_url(live_server, classroom_subject, term))
+    table = page.get_by_role("table", name="Scores in Mathematics, Autumn")
+    expect(table).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Quiz 1")).to_be_visible()
+    expect(table.get_by_role("rowheader", name="Sofía Student")).to_be_visible()
+    cell = table.get_by_role(
+        "textbox", name="Sofía Student Quiz 1 Homework · out of 20", exact=True
+    )
+    expect(cell).to_have_count(1)
+
+    cell.fill("abc")
+    follow(page, page.get_by_role("button", name="Save").click)
+    # The grid comes back refused: the message is tied to its cell and announced.
+    expect(cell).to_have_accessible_description(
+        "“abc” is not a score: type a number, EX (excused) or M (missing)."
+    )
+    expect(cell).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved.")
+    expect(page.locator("#gradebook-status")).to_have_attribute("aria-live", "polite")
 
 
 def test_the_grid_fits_a_phone_and_moves_with_arrow_keys(
     phone, live_server, teacher, password, classroom_subject, term, class_of_30, quiz
 ):
     log_in(phone, live_server, teacher, password)
-    phone.goto(grid_url(live_server, classroom_subject, term))
+    visit(phone, grid_url(live_server, classroom_subject, term))
     first = phone.locator(f'input[name="c-{class_of_30[0].pk}-{quiz.pk}"]')
     first.focus()
     phone.keyboard.press("ArrowDown")
@@ -95,7 +132,14 @@ def test_the_grid_fits_a_phone_and_moves_with_arrow_keys(
 
 
 def test_published_scores_and_term_grades_reach_the_student_and_nothing_else(
-    browser, live_server, teacher, password, classroom_subject, term, homework, student
+    open_page,
+    live_server,
+    teacher,
+    password,
+    classroom_subject,
+    term,
+    homework,
+    student,
 ):
     quiz = factories.AssessmentFactory(
         classroom_subject=classroom_subject,
@@ -114,23 +158,33 @@ def test_published_scores_and_term_grades_reach_the_student_and_nothing_else(
     factories.ScoreFactory(assessment=quiz, student=student, points=Decimal("17"))
     factories.ScoreFactory(assessment=hidden, student=student, points=Decimal("3"))
 
-    teacher_page = browser.new_page()
+    teacher_page = open_page()
     log_in(teacher_page, live_server, teacher, password)
-    teacher_page.goto(
+    visit(
+        teacher_page,
         f"{live_server.url}/classrooms/{classroom_subject.classroom_id}"
-        f"/subjects/{classroom_subject.pk}/assessments/{quiz.pk}/"
+        f"/subjects/{classroom_subject.pk}/assessments/{quiz.pk}/",
     )
-    with teacher_page.expect_navigation():
-        teacher_page.get_by_role("button", name="Publish to students").click()
-    teacher_page.goto(grid_url(live_server, classroom_subject, term))
-    teacher_page.get_by_role("link", name="Term grades and publishing").click()
-    with teacher_page.expect_navigation():
-        teacher_page.get_by_role("button", name="Publish term grades").click()
-    teacher_page.close()
+    follow(
+        teacher_page,
+        teacher_page.get_by_role("button", name="Publish to students").click,
+    )
+    visit(teacher_page, grid_url(live_server, classroom_subject, term))
+    follow(
+        teacher_page,
+        teacher_page.get_by_role("link", name="Term grades and publishing").click,
+    )
+    follow(
+        teacher_page,
+        teacher_page.get_by_role("button", name="Publish term grades").click,
+    )
 
-    student_page = browser.new_page()
+    student_page = open_page()
     log_in(student_page, live_server, student, password)
-    student_page.goto(f"{live_server.url}/classrooms/{classroom_subject.classroom_id}/")
+    visit(
+        student_page,
+        f"{live_server.url}/classrooms/{classroom_subject.classroom_id}/",
+    )
     results = student_page.locator(
         "section", has=student_page.locator("#my-results-heading")
     )
@@ -139,7 +193,6 @@ def test_published_scores_and_term_grades_reach_the_student_and_nothing_else(
     # (17 + 3) / 40 = 50.0 %: the term grade counts every score, published or not.
     expect(results).to_contain_text(re.compile(r"50[.,]0"))
     expect(results).not_to_contain_text("Unpublished quiz")
-    student_page.close()
 
 
 def test_typing_survives_a_failed_save_and_a_reload(
@@ -147,7 +200,7 @@ def test_typing_survives_a_failed_save_and_a_reload(
 ):
     log_in(page, live_server, teacher, password)
     page.route("**/gradebook/cells/**", lambda route: route.abort())
-    page.goto(grid_url(live_server, classroom_subject, term))
+    visit(page, grid_url(live_server, classroom_subject, term))
     cell = page.locator(f'input[name="c-{student.pk}-{quiz.pk}"]')
     cell.focus()
     page.keyboard.type("13,5")
@@ -157,6 +210,7 @@ def test_typing_survives_a_failed_save_and_a_reload(
     assert not Score.objects.exists()
 
     page.reload()
+    audit(page)
     expect(cell).to_have_value("13,5")
     expect(page.locator("#gradebook-status")).to_contain_text(
         "Restored 1 unsaved score"
@@ -164,6 +218,7 @@ def test_typing_survives_a_failed_save_and_a_reload(
 
     page.unroute("**/gradebook/cells/**")
     page.reload()
+    audit(page)
     expect(td).to_have_attribute("data-state", "saved")
     assert Score.objects.get().points == Decimal("13.5")
     expect(cell).to_have_value("13.5")
