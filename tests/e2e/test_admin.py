@@ -15,6 +15,9 @@ def choose(page, select_id, search, option):
     page.locator(f"#{select_id} + .select2 .select2-selection").focus()
     page.keyboard.press("Enter")
     page.keyboard.type(search)
+    # Wait for the search's own results: until they arrive, the unfiltered list
+    # (with another name highlighted) is still open and Enter would pick that.
+    expect(page.locator(".select2-results__option")).to_have_count(1)
     expect(page.get_by_role("option", name=option)).to_be_visible()
     page.keyboard.press("Enter")
     expect(page.locator(f"#select2-{select_id}-container")).to_have_text(option)
