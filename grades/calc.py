@@ -186,16 +186,18 @@ def assessment_average(
     """
     if max_points <= 0:
         raise ValueError("The maximum points must be more than zero.")
-    earned = Fraction(0)
+    earned = Decimal(0)
     counted = 0
-    for state, points in scores:
-        value = _counted_points(state, points)
-        if value is not None:
-            earned += value
-            counted += 1
+    with localcontext(Context(prec=_PRECISION)):
+        for state, points in scores:
+            value = _counted_points(state, points)
+            if value is not None:
+                earned += value
+                counted += 1
     if not counted:
         return None
-    return round_percent(_to_decimal(earned / (counted * Fraction(max_points)) * 100))
+    exact = Fraction(earned) / (counted * Fraction(max_points)) * 100
+    return round_percent(_to_decimal(exact))
 
 
 def statistics(values: Iterable[Decimal | None]) -> Stats:
@@ -226,8 +228,6 @@ class _Tally:
     """Counted points and state counts of one category."""
 
     def __init__(self):
-        self.earned_exact = Fraction(0)
-        self.possible_exact = Fraction(0)
         self.earned = Decimal(0)
         self.possible = Decimal(0)
         self.counted = self.excused = self.missing = self.blank = 0
@@ -245,27 +245,26 @@ class _Tally:
         if points is None:
             return
         self.counted += 1
-        self.earned_exact += points
-        self.possible_exact += Fraction(score.max_points)
-        # Sums of the given Decimals: exact, these only add.
+        # Sums of the given Decimals are exact (they only add, and the precision
+        # holds every digit); the one division below is done on fractions.
         with localcontext(Context(prec=_PRECISION)):
-            self.earned += score.points if score.state == GRADED else Decimal(0)
+            self.earned += points
             self.possible += score.max_points
 
     def exact_percent(self) -> Fraction | None:
         if not self.counted:
             return None
-        return self.earned_exact / self.possible_exact * _HUNDRED
+        return Fraction(self.earned) / Fraction(self.possible) * _HUNDRED
 
 
-def _counted_points(state: str, points: Decimal | None) -> Fraction | None:
+def _counted_points(state: str, points: Decimal | None) -> Decimal | None:
     """The points a score counts for: None when it does not count."""
     if state == GRADED:
         if points is None:
             raise ValueError("A graded score needs points.")
-        return Fraction(points)
+        return points
     if state == MISSING:
-        return Fraction(0)
+        return Decimal(0)
     if state in (EXCUSED, BLANK):
         return None
     raise ValueError(f"Unknown score state: {state!r}.")

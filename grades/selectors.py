@@ -10,6 +10,7 @@ take a classroom subject the caller has already opened this way.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -87,10 +88,20 @@ def current_term(terms: list[Term], today=None) -> Term | None:
     return terms[0] if terms else None
 
 
+class StoredScore(NamedTuple):
+    """What the grid shows of a score; read as a row, not a model instance, since a
+    grid holds thousands of them."""
+
+    state: str
+    points: Decimal | None
+    version: int
+    comment: str
+
+
 @dataclass(frozen=True)
 class GridCell:
     assessment: Assessment
-    score: Score | None
+    score: StoredScore | None
     text: str
     version: int | None
 
@@ -149,8 +160,12 @@ def gradebook(classroom_subject: ClassroomSubject, term: Term) -> Gradebook:
         .order_by("student__full_name", "student__email")
     )
     scores = {
-        (score.student_id, score.assessment_id): score
-        for score in Score.objects.filter(assessment__in=assessments)
+        (student_id, assessment_id): StoredScore(state, points, version, comment)
+        for student_id, assessment_id, state, points, version, comment in (
+            Score.objects.filter(assessment__in=assessments).values_list(
+                "student_id", "assessment_id", "state", "points", "version", "comment"
+            )
+        )
     }
     bands = grade_bands()
     category_inputs = [calc.CategoryInput(c.pk, c.name, c.weight) for c in categories]
@@ -207,6 +222,71 @@ def gradebook(classroom_subject: ClassroomSubject, term: Term) -> Gradebook:
         columns=columns,
         bands=bands,
     )
+
+
+@dataclass(frozen=True)
+class GridTotals:
+    rows: dict[int, tuple[Decimal | None, str]]  # student id: (rounded, letter)
+    columns: dict[int, Decimal | None]  # assessment id: class average
+
+
+def grid_totals(
+    classroom_subject: ClassroomSubject,
+    term: Term,
+    student_ids: set[int],
+    assessment_ids: set[int],
+) -> GridTotals:
+    """The term grades of some students and the averages of some columns, as the
+    grid computes them, in four queries whatever the class size: an autosave
+    needs only the totals its cells touched."""
+    assessments = list(
+        Assessment.objects.filter(
+            classroom_subject=classroom_subject, term=term, archived_at__isnull=True
+        ).select_related("category")
+    )
+    # A category with no assessment this term counts for nothing.
+    category_inputs = [
+        calc.CategoryInput(c.pk, c.name, c.weight)
+        for c in {a.category_id: a.category for a in assessments}.values()
+    ]
+    today = timezone.localdate()
+    current = set(
+        Enrollment.objects.filter(classroom_id=classroom_subject.classroom_id)
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+        .values_list("student_id", flat=True)
+    )
+    scores = {}
+    for student_id, assessment_id, state, points in Score.objects.filter(
+        Q(student_id__in=student_ids) | Q(assessment_id__in=assessment_ids),
+        assessment__in=assessments,
+    ).values_list("student_id", "assessment_id", "state", "points"):
+        scores[(student_id, assessment_id)] = (state, points)
+    bands = grade_bands()
+    rows = {}
+    for student_id in student_ids:
+        inputs = []
+        for assessment in assessments:
+            state, points = scores.get((student_id, assessment.pk), (calc.BLANK, None))
+            inputs.append(
+                calc.ScoreInput(
+                    assessment.category_id, state, points, assessment.max_points
+                )
+            )
+        grade = calc.term_grade(category_inputs, inputs)
+        rows[student_id] = (grade.rounded, calc.letter_for(grade.rounded, bands))
+    columns = {
+        assessment.pk: calc.assessment_average(
+            (
+                value
+                for (student_id, assessment_id), value in scores.items()
+                if assessment_id == assessment.pk and student_id in current
+            ),
+            assessment.max_points,
+        )
+        for assessment in assessments
+        if assessment.pk in assessment_ids
+    }
+    return GridTotals(rows=rows, columns=columns)
 
 
 # --- categories and archived assessments of a classroom subject -----------------

@@ -5,6 +5,7 @@ affected scores are locked in one `SELECT ... FOR UPDATE`, versions compared in
 Python, then one bulk update, one bulk insert and one bulk insert of audit rows.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -185,11 +186,9 @@ def _write_scores(actor, classroom_subject, changes, parsed, reason) -> list[Sav
             assessment_id__in={c.assessment_id for c in changes},
             student_id__in={c.student_id for c in changes},
         )
-        .select_related("updated_by")
         .order_by("pk")
     }
     now = timezone.now()
-    request_id = current_request_id()
     to_create, to_update, audits, conflicts, saved = [], [], [], {}, []
     for change in changes:
         value = parsed[change.cell]
@@ -222,14 +221,7 @@ def _write_scores(actor, classroom_subject, changes, parsed, reason) -> list[Sav
             saved.append(_saved(score))
             continue
         if change.version != score.version:
-            conflicts[change.cell] = CellProblem(
-                "conflict",
-                _("Someone else changed this score after you loaded it."),
-                current_text=format_cell(score.state, score.points),
-                current_version=score.version,
-                changed_by=score.updated_by.full_name if score.updated_by else "",
-                changed_at=score.updated_at,
-            )
+            conflicts[change.cell] = score
             continue
         before = _score_snapshot(score.state, score.points, score.comment)
         score.state, score.points, score.comment = value.state, value.points, comment
@@ -238,23 +230,13 @@ def _write_scores(actor, classroom_subject, changes, parsed, reason) -> list[Sav
         to_update.append(score)
         audits.append((score, before))
     if conflicts:
-        raise GridRejected(problems=conflicts)
+        raise GridRejected(problems=_conflict_problems(conflicts))
 
     if to_update:
-        _update_scores(to_update)
+        _update_scores(to_update, actor, now)
     if to_create:
         Score.objects.bulk_create(to_create)
-    GradeChange.objects.bulk_create(
-        GradeChange(
-            score=score,
-            changed_by=actor,
-            before=before,
-            after=_score_snapshot(score.state, score.points, score.comment),
-            reason=reason,
-            request_id=request_id,
-        )
-        for score, before in audits
-    )
+    _record_changes(audits, actor, now, reason, current_request_id())
     saved.extend(_saved(score) for score, _before in audits)
     changed = len(audits)
     if changed:
@@ -266,46 +248,96 @@ def _write_scores(actor, classroom_subject, changes, parsed, reason) -> list[Sav
     return saved
 
 
+def _conflict_problems(conflicts: dict[Cell, Score]) -> dict[Cell, CellProblem]:
+    """What each conflicting cell holds now, and who saved it (one query)."""
+    names = dict(
+        User.objects.filter(
+            pk__in={score.updated_by_id for score in conflicts.values()}
+        ).values_list("pk", "full_name")
+    )
+    return {
+        cell: CellProblem(
+            "conflict",
+            _("Someone else changed this score after you loaded it."),
+            current_text=format_cell(score.state, score.points),
+            current_version=score.version,
+            changed_by=names.get(score.updated_by_id, ""),
+            changed_at=score.updated_at,
+        )
+        for cell, score in conflicts.items()
+    }
+
+
 UPDATED_FIELDS = ["state", "points", "comment", "version", "updated_by", "updated_at"]
-# Rows per statement: 7 parameters a row stays under PostgreSQL's 65,535.
-UPDATE_CHUNK = 5000
-UPDATE_ROW = (
-    "(%s::bigint, %s, %s::numeric, %s, %s::integer, %s::bigint, %s::timestamptz)"
-)
 
 
-def _update_scores(scores: list[Score]) -> None:
+def _update_scores(scores: list[Score], actor: User, now) -> None:
     if connection.vendor != "postgresql":
         Score.objects.bulk_update(scores, UPDATED_FIELDS)
         return
-    # Django's bulk_update writes one CASE per field with a branch per row: for a
-    # 60 x 40 grid that is 2,400 branches in each of 6 fields, about ten seconds
-    # of query building. One UPDATE joined to a VALUES list takes milliseconds.
-    quote = connection.ops.quote_name
-    table = quote(Score._meta.db_table)
-    columns = [quote(Score._meta.get_field(name).column) for name in UPDATED_FIELDS]
-    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
-    for start in range(0, len(scores), UPDATE_CHUNK):
-        chunk = scores[start : start + UPDATE_CHUNK]
-        values = ", ".join([UPDATE_ROW] * len(chunk))
-        sql = (
-            f"UPDATE {table} SET {assignments} "  # noqa: S608 - names, not data
-            f"FROM (VALUES {values}) AS v(id, {', '.join(columns)}) "
-            f"WHERE {table}.id = v.id"
+    # Django's bulk_update writes one CASE per field with a branch per row (about
+    # ten seconds of query building for 2,400 cells), and a VALUES list costs
+    # seven converted parameters a cell; the rows travel as one JSON document.
+    table = connection.ops.quote_name(Score._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET state = v.state, points = v.points, "  # noqa: S608 - names, not data
+        "comment = v.comment, version = v.version, updated_by_id = %s, "
+        "updated_at = %s "
+        "FROM jsonb_to_recordset(%s::jsonb) "
+        "AS v(id bigint, state text, points numeric, comment text, version integer) "
+        f"WHERE {table}.id = v.id"
+    )
+    rows = [
+        {
+            "id": score.pk,
+            "state": score.state,
+            "points": None if score.points is None else str(score.points),
+            "comment": score.comment,
+            "version": score.version,
+        }
+        for score in scores
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [actor.pk, now, json.dumps(rows)])
+
+
+def _record_changes(audits, actor: User, now, reason: str, request_id: str) -> None:
+    """One GradeChange row per (score, snapshot before) in `audits`."""
+    if not audits:
+        return
+    if connection.vendor != "postgresql":
+        GradeChange.objects.bulk_create(
+            GradeChange(
+                score=score,
+                changed_by=actor,
+                before=before,
+                after=_score_snapshot(score.state, score.points, score.comment),
+                reason=reason,
+                request_id=request_id,
+            )
+            for score, before in audits
         )
-        params = []
-        for score in chunk:
-            params += [
-                score.pk,
-                score.state,
-                score.points,
-                score.comment,
-                score.version,
-                score.updated_by_id,
-                score.updated_at,
-            ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        return
+    # As the update above: the rows as one JSON document, not a model instance
+    # and seven converted parameters a row. The snapshots are what the ORM stores.
+    table = connection.ops.quote_name(GradeChange._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (score_id, term_grade_id, changed_by_id, changed_at, "  # noqa: S608 - names, not data
+        "before, after, reason, request_id) "
+        "SELECT v.score_id, NULL, %s, %s, v.before, v.after, %s, %s "
+        "FROM jsonb_to_recordset(%s::jsonb) AS v(score_id bigint, before jsonb, "
+        "after jsonb)"
+    )
+    rows = [
+        {
+            "score_id": score.pk,
+            "before": before,
+            "after": _score_snapshot(score.state, score.points, score.comment),
+        }
+        for score, before in audits
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [actor.pk, now, reason, request_id, json.dumps(rows)])
 
 
 def _saved(score: Score) -> SavedCell:

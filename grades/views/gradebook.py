@@ -5,7 +5,10 @@ from django.contrib import messages
 from django.db import DatabaseError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -41,9 +44,54 @@ class CellDisplay:
 class RowDisplay:
     row: selectors.GridRow
     cells: list[CellDisplay]
+    cells_html: str
 
 
-def _display_rows(rows, typed, problems):
+def _problem_html(cell: CellDisplay) -> str:
+    problem = cell.problem
+    message = escape(problem.message)
+    if problem.code == "conflict":
+        when = problem.changed_at
+        message += " " + escape(
+            _("Now saved: %(value)s (by %(who)s, %(when)s). Save again to keep yours.")
+            % {
+                "value": problem.current_text or _("empty"),
+                "who": problem.changed_by,
+                "when": date_format(localtime(when), "SHORT_DATETIME_FORMAT")
+                if when
+                else "",
+            }
+        )
+    return f'<span class="grid__error" id="e-{cell.key}">{message}</span>'
+
+
+def _cells_html(cells: list[CellDisplay], locked: bool) -> str:
+    """The row's inputs, written here rather than by a template tag per cell: a
+    40 x 30 grid has 1,200 of them, and the template engine spent about 2 ms per
+    hundred."""
+    readonly = " readonly" if locked else ""
+    parts = []
+    for cell in cells:
+        key = cell.key
+        if cell.problem:
+            td_class = "grid__cell grid__cell--error"
+            invalid = f' aria-invalid="true" aria-describedby="e-{key}"'
+            error = _problem_html(cell)
+        else:
+            td_class, invalid, error = "grid__cell", "", ""
+        parts.append(
+            f'<td class="{td_class}"><input type="text" class="grid__input" '
+            f'name="c-{key}" value="{escape(cell.text)}" size="5" autocomplete="off"'
+            f' spellcheck="false" aria-labelledby="s-{cell.student_id}'
+            f' a-{cell.assessment_id}"{invalid}{readonly} data-cell="{key}">'
+            f'<input type="hidden" name="o-{key}" value="{escape(cell.original)}">'
+            f'<input type="hidden" name="v-{key}" value="{escape(cell.version)}">'
+            f"{error}</td>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def _display_rows(rows, typed, problems, locked):
     display = []
     for row in rows:
         cells = []
@@ -70,7 +118,7 @@ def _display_rows(rows, typed, problems):
                     problem=problem,
                 )
             )
-        display.append(RowDisplay(row, cells))
+        display.append(RowDisplay(row, cells, _cells_html(cells, locked)))
     return display
 
 
@@ -165,8 +213,10 @@ class GradebookView(GradebookMixin, TemplateView):
             subjects=selectors.gradable_subjects(
                 self.request.user, self.classroom_subject.classroom_id
             ),
-            rows=_display_rows(book.rows, typed or {}, problems),
-            withdrawn_rows=_display_rows(book.withdrawn_rows, typed or {}, problems),
+            rows=_display_rows(book.rows, typed or {}, problems, self.term.locked),
+            withdrawn_rows=_display_rows(
+                book.withdrawn_rows, typed or {}, problems, self.term.locked
+            ),
             rejected=rejected,
             problem_count=len(problems),
             form_action=self.gradebook_url(),
@@ -267,24 +317,22 @@ class CellSaveView(GradebookMixin, View):
         totals back, the answer still says saved, without totals.
         """
         try:
-            book = selectors.gradebook(self.classroom_subject, self.term)
+            totals = selectors.grid_totals(
+                self.classroom_subject,
+                self.term,
+                {change.student_id for change in changes},
+                {change.assessment_id for change in changes},
+            )
         except DatabaseError:
             logger.warning("gradebook_totals_unavailable", exc_info=True)
             return {}
-        students = {change.student_id for change in changes}
-        assessments = {change.assessment_id for change in changes}
         rows = {
-            str(row.student.pk): {
-                "percent": _percent(row.grade.rounded),
-                "letter": row.letter,
-            }
-            for row in [*book.rows, *book.withdrawn_rows]
-            if row.student.pk in students
+            str(student_id): {"percent": _percent(rounded), "letter": letter}
+            for student_id, (rounded, letter) in totals.rows.items()
         }
         columns = {
-            str(column.assessment.pk): _percent(column.average)
-            for column in book.columns
-            if column.assessment.pk in assessments
+            str(assessment_id): _percent(average)
+            for assessment_id, average in totals.columns.items()
         }
         return {"rows": rows, "columns": columns}
 

@@ -300,7 +300,7 @@ class TestAutosave:
     ):
         client.force_login(teacher)
         with mock.patch(
-            "grades.views.gradebook.selectors.gradebook",
+            "grades.views.gradebook.selectors.grid_totals",
             side_effect=OperationalError("terminating connection"),
         ):
             response = self.post_cells(
@@ -393,3 +393,73 @@ class TestQueryBudget:
         # students, scores, grade bands, subjects for the chooser
         with django_assert_num_queries(9):
             assert client.get(grid_url(classroom_subject, term)).status_code == 200
+
+
+class TestAutosaveTotals:
+    def test_the_totals_of_an_autosave_match_the_whole_grid(
+        self, teacher, classroom_subject, term, homework, quiz, exam
+    ):
+        from grades import selectors
+
+        students = add_students(classroom_subject.classroom, 5)
+        leaver = factories.EnrollmentFactory(
+            classroom=classroom_subject.classroom,
+            withdrawn_on=datetime.date(2026, 10, 1),
+        ).student
+        states = ["graded", "missing", "excused", "blank", "graded", "graded"]
+        for index, student in enumerate([*students, leaver]):
+            for assessment, points in ((quiz, 7 + index), (exam, 40 + 9 * index)):
+                state = states[(index + assessment.pk) % len(states)]
+                factories.ScoreFactory(
+                    assessment=assessment,
+                    student=student,
+                    state=state,
+                    points=Decimal(points) if state == "graded" else None,
+                )
+        book = selectors.gradebook(classroom_subject, term)
+        everyone = {s.pk for s in [*students, leaver]}
+        totals = selectors.grid_totals(
+            classroom_subject, term, everyone, {quiz.pk, exam.pk}
+        )
+        assert totals.rows == {
+            row.student.pk: (row.grade.rounded, row.letter)
+            for row in [*book.rows, *book.withdrawn_rows]
+        }
+        assert totals.columns == {
+            column.assessment.pk: column.average for column in book.columns
+        }
+        assert any(average is not None for average in totals.columns.values())
+
+    @pytest.mark.parametrize("size", [5, 40])
+    def test_an_autosave_costs_the_same_queries_at_any_size(
+        self,
+        client,
+        teacher,
+        classroom_subject,
+        term,
+        homework,
+        django_assert_num_queries,
+        size,
+    ):
+        students = add_students(classroom_subject.classroom, size)
+        assessments = [
+            factories.AssessmentFactory(
+                classroom_subject=classroom_subject, term=term, category=homework
+            )
+            for _ in range(6)
+        ]
+        for student in students:
+            for assessment in assessments:
+                factories.ScoreFactory(
+                    assessment=assessment, student=student, points=12
+                )
+        client.force_login(teacher)
+        key = f"{students[0].pk}-{assessments[0].pk}"
+        data = {"cell": [key], f"c-{key}": "15", f"v-{key}": "1"}
+        # user, classroom subject, terms; the save: assessments, enrollments,
+        # savepoint, scores FOR UPDATE, update, audit row, report version, release;
+        # the totals: assessments with categories, current students, scores of
+        # the row and the column, grade bands
+        with django_assert_num_queries(15):
+            response = client.post(cells_url(classroom_subject, term), data)
+        assert response.json()["saved"] is True
