@@ -18,12 +18,8 @@ import http.client
 import http.cookiejar
 import json
 import os
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -31,17 +27,11 @@ import urllib.parse
 import urllib.request
 from collections import Counter, defaultdict
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# Debian's PostgreSQL server binaries (the newest installed major version).
-PG_BIN = max(
-    Path("/usr/lib/postgresql").glob("*/bin"),
-    key=lambda path: int(path.parent.name),
-    default=Path("/usr/lib/postgresql/15/bin"),
-)
+import servers
+from servers import ROOT, free_port, wait_port
+
 NGINX = "/usr/sbin/nginx"
-VENV_BIN = ROOT / ".venv" / "bin"
 STUDENTS = 30
 SAVE_THREADS = 3  # each owns STUDENTS / SAVE_THREADS cells
 PAGE_THREADS = 2
@@ -56,120 +46,14 @@ class Abort(Exception):
     """The run exceeded TOTAL_LIMIT or was told to stop (SIGTERM)."""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def as_postgres(args):
-    """Run PostgreSQL's tools as the postgres OS user when we are root."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *args]
-    return args
-
-
-def wait_port(port: int, limit: float) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), timeout=0.5),
-        ):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {limit} s")
-
-
-class Stack:
-    """Every process and file of the run, so that `close` can remove them all."""
+class Stack(servers.Stack):
+    """The shared stack with three app servers behind nginx."""
 
     def __init__(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix="school-drills-"))
-        self.tmp.chmod(0o755)
-        self.pg_dir = self.tmp / "pg"
-        self.pg_port = free_port()
-        self.redis_port = free_port()
+        super().__init__("drills")
         self.app_ports = [free_port() for _ in range(3)]
         self.nginx_port = free_port()
-        self.redis = None
-        self.gunicorns = []
         self.nginx = None
-        self.pg_started = False
-        self.logs = []
-
-    # -- processes ---------------------------------------------------------------
-
-    def spawn(self, name, args, **kwargs):
-        log = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 (closed in close())
-        self.logs.append(log)
-        return subprocess.Popen(  # noqa: S603
-            args,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C reaches us only; we stop them
-            **kwargs,
-        )
-
-    def pg_ctl(self, *args, check=True):
-        return subprocess.run(  # noqa: S603
-            as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pg_dir), *args]),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=check,
-            timeout=60,
-        )
-
-    def start_postgres(self):
-        self.pg_dir.mkdir()
-        if os.geteuid() == 0:
-            shutil.chown(self.pg_dir, "postgres", "postgres")
-        self.pg_dir.chmod(0o700)
-        subprocess.run(  # noqa: S603
-            as_postgres(
-                [
-                    str(PG_BIN / "initdb"),
-                    "-D",
-                    str(self.pg_dir),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                ]
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=True,
-            timeout=60,
-        )
-        self.pg_started = True
-        self.pg_start()
-        subprocess.run(  # noqa: S603
-            as_postgres(
-                [
-                    str(PG_BIN / "createdb"),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.pg_port),
-                    "-U",
-                    "postgres",
-                    "drills",
-                ]
-            ),
-            check=True,
-            timeout=30,
-        )
-
-    def pg_start(self):
-        self.pg_ctl(
-            "-l",
-            str(self.pg_dir / "server.log"),
-            "-o",
-            f"-p {self.pg_port} -k {self.pg_dir} -c listen_addresses=127.0.0.1",
-            "-w",
-            "start",
-        )
 
     def app_errors(self):
         """The distinct error events the app servers logged (JSON lines)."""
@@ -199,87 +83,32 @@ class Stack:
                     ] += 1
         return found
 
-    def start_redis(self):
-        self.redis = self.spawn(
-            "redis",
-            [
-                "redis-server",
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-            ],
-        )
-        wait_port(self.redis_port, 10)
-
-    def stop_redis(self):
-        if self.redis and self.redis.poll() is None:
-            self.redis.terminate()
-            try:
-                self.redis.wait(10)
-            except subprocess.TimeoutExpired:
-                self.redis.kill()
-                self.redis.wait()
-
     def app_env(self, port):
-        env = dict(os.environ)
-        env.update(
-            PORT=str(port),
-            GUNICORN_HOST="127.0.0.1",
-            WEB_CONCURRENCY="2",
-            DEBUG="false",
-            SECRET_KEY="drills-only-" + "k" * 50,
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            EMAIL_URL="consolemail://",
-            DATABASE_URL=self.database_url,
-            REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
+        return super().app_env(
+            port,
             TRUSTED_PROXIES="127.0.0.1",
             STATIC_MANIFEST="false",
-            LOG_LEVEL="WARNING",
             RATE_LIMIT_GRADE_WRITES="100000/m",
             RATE_LIMIT_LOGIN_PER_ACCOUNT_IP="1000/m",
             RATE_LIMIT_LOGIN_PER_ACCOUNT="1000/m",
             RATE_LIMIT_LOGIN_PER_IP="1000/m",
         )
-        return env
-
-    @property
-    def database_url(self):
-        return f"postgres://postgres@127.0.0.1:{self.pg_port}/drills"
 
     def start_gunicorns(self):
         for n, port in enumerate(self.app_ports):
-            self.gunicorns.append(
-                self.spawn(
-                    f"gunicorn-{n}",
-                    [
-                        str(VENV_BIN / "gunicorn"),
-                        "-c",
-                        "gunicorn.conf.py",
-                        "school.wsgi:application",
-                    ],
-                    cwd=ROOT,
-                    env=self.app_env(port),
-                )
-            )
+            self.start_gunicorn(f"gunicorn-{n}", self.app_env(port))
         for port in self.app_ports:
             wait_port(port, 30)
 
     def start_nginx(self):
         conf = self.tmp / "nginx.conf"
-        servers = "\n".join(f"        server 127.0.0.1:{p};" for p in self.app_ports)
+        upstreams = "\n".join(f"        server 127.0.0.1:{p};" for p in self.app_ports)
         user = "user root root;" if os.geteuid() == 0 else ""
         conf.write_text(
             NGINX_CONF.format(
                 user=user,
                 tmp=self.tmp,
-                servers=servers,
+                servers=upstreams,
                 port=self.nginx_port,
             )
         )
@@ -288,28 +117,8 @@ class Stack:
         )
         wait_port(self.nginx_port, 10)
 
-    # -- teardown ----------------------------------------------------------------
-
-    def close(self):
-        procs = [p for p in [self.nginx, *self.gunicorns, self.redis] if p]
-        for proc in procs:
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                # Our own child's session (start_new_session): it and its workers.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        if self.pg_started and (self.pg_dir / "postmaster.pid").exists():
-            with contextlib.suppress(Exception):
-                self.pg_ctl("-m", "immediate", "-w", "stop", check=False)
-        for log in self.logs:
-            log.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+    def processes(self):
+        return [p for p in [self.nginx, *super().processes()] if p]
 
 
 NGINX_CONF = """\
@@ -357,7 +166,7 @@ def build_data(stack):
     os.environ.update(
         DJANGO_SETTINGS_MODULE="school.settings",
         DEBUG="false",
-        SECRET_KEY="drills-only-" + "k" * 50,
+        SECRET_KEY=servers.SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1",
         EMAIL_URL="consolemail://",
         DATABASE_URL=stack.database_url,
