@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
 
 from accounts.models import Advising, User
@@ -214,7 +213,7 @@ def report_cards_of(
             }
         )
         .select_related("subject", "teacher", "classroom")
-        .annotate(cache_version=Coalesce("report_version__version", 0))
+        .annotate(cache_version=F("report_version__version"))
         .order_by("subject__name", "classroom__name", "pk")
     )
     subjects_of = {
