@@ -80,7 +80,9 @@ def report_batch_request(
 def report_batch_build(batch_id: int) -> None:
     """Build the batch's PDF, recording progress; a failure marks it failed."""
     batch = (
-        ReportBatch.objects.select_related("requested_by", "term__school_year")
+        ReportBatch.objects.select_related(
+            "requested_by", "term__school_year", "classroom"
+        )
         .defer("pdf")
         .get(pk=batch_id)
     )

@@ -421,3 +421,33 @@ def restore_signals():
     yield
     for name, handler in saved.items():
         signal.signal(name, handler)
+
+
+class TestQueryBudget:
+    @pytest.mark.parametrize("size", [3, 12])
+    def test_building_a_batch_costs_the_same_queries_at_any_size(
+        self,
+        teacher,
+        classroom,
+        classroom_subject,
+        history,
+        term,
+        quiz,
+        django_assert_num_queries,
+        size,
+    ):
+        quiz.published_at = timezone.now()
+        quiz.save()
+        for someone in add_students(classroom, size):
+            publish_grade(someone, classroom_subject, term, "81.0", "B")
+            publish_grade(someone, history, term, "64.0", "D")
+            factories.ScoreFactory(assessment=quiz, student=someone, points=15)
+        batch = ReportBatch.objects.create(
+            requested_by=teacher, term=term, classroom=classroom, total=size
+        )
+        # the batch; running; its students; advisees of the teacher; enrollments;
+        # classroom subjects with versions; term grades; assessments; scores; done
+        with django_assert_num_queries(10):
+            report_batch_build(batch.pk)
+        batch.refresh_from_db()
+        assert len(PdfReader(io.BytesIO(bytes(batch.pdf))).pages) == size
