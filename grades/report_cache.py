@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from classrooms.models import Classroom, ClassroomSubject, Subject
 from grades.models import Assessment, Category, ReportVersion, Score, TermGrade
 
 TTL_SECONDS = 5 * 60
@@ -117,3 +118,24 @@ def _classroom_subject_row_changed(sender, instance, **kwargs):
 def _score_changed(sender, instance, **kwargs):
     if not _cascades_from_elsewhere(kwargs):
         bump_for_assessments([instance.assessment_id])
+
+
+# What the school report shows of classroom subjects (teacher, classroom, grade
+# level, subject names) is cached with their versions too.
+@receiver(post_save, sender=ClassroomSubject)
+def _classroom_subject_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        bump_classroom_subjects([instance.pk])
+
+
+@receiver(post_save, sender=Classroom)
+@receiver(post_save, sender=Subject)
+def _classroom_or_subject_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    field = "classroom" if sender is Classroom else "subject"
+    bump_classroom_subjects(
+        ClassroomSubject.objects.filter(**{field: instance}).values_list(
+            "pk", flat=True
+        )
+    )

@@ -291,3 +291,43 @@ class TestClassReport:
         band.save()
         after = client.get(url).context["report"].students[0].grade.letter
         assert after == "Q"
+
+
+class TestSchoolReport:
+    def url(self, term):
+        return reverse("school_report") + f"?term={term.pk}"
+
+    def test_a_publish_a_new_teacher_and_a_renamed_class_show_on_the_next_load(
+        self, client, admin, teacher, other_teacher, student, term, classroom_subject
+    ):
+        factories.TermGradeFactory(
+            student=student,
+            classroom_subject=classroom_subject,
+            term=term,
+            computed=Decimal("70"),
+            published_percent=Decimal("70"),
+            published_letter="C-",
+            published_at=timezone.now(),
+        )
+        client.force_login(admin)
+        report = client.get(self.url(term)).context["report"]
+        assert report.school.count == 1
+        assert [t.name for t in report.teachers] == [teacher.full_name]
+
+        newcomer = factories.EnrollmentFactory(classroom=classroom_subject.classroom)
+        publish(teacher, classroom_subject, term, newcomer.student, override="95")
+        # The publish takes a new snapshot of the class: the newcomer's 95, and
+        # Sofía (no score, no override) no longer has a published grade.
+        school = client.get(self.url(term)).context["report"].school
+        assert (school.count, school.total) == (1, Decimal("95"))
+
+        classroom_subject.teacher = other_teacher
+        classroom_subject.save()
+        report = client.get(self.url(term)).context["report"]
+        assert [t.name for t in report.teachers] == [other_teacher.full_name]
+
+        classroom = classroom_subject.classroom
+        classroom.name = "7A bis"
+        classroom.save()
+        report = client.get(self.url(term)).context["report"]
+        assert [c.name for c in report.classrooms] == ["7A bis"]

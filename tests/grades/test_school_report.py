@@ -420,13 +420,18 @@ class TestQueryBudget:
         self.build(school_year, term, classrooms, students)
         client.force_login(admin)
         # user (the session is cached); current school year; its terms; grade
-        # bands; published grades counted per classroom subject; the classroom
-        # subjects with their classroom, subject and teacher
+        # bands; report versions counted and summed; classroom subjects counted;
+        # then, not cached yet: published grades counted per classroom subject;
+        # the classroom subjects with their classroom, subject and teacher
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200
-        assert len(queries) == 6, [q["sql"] for q in queries]
+        assert len(queries) == 8, [q["sql"] for q in queries]
         assert not any("grades_score" in q["sql"] for q in queries)
+        with CaptureQueriesContext(connection) as cached:
+            assert client.get(url).status_code == 200
+        assert len(cached) == 6, [q["sql"] for q in cached]
+        assert not any("grades_termgrade" in q["sql"] for q in cached)
         if url == REPORT_URL:
             report = response.context["report"]
             assert report.school.count == classrooms * students * 2
