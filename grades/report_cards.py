@@ -308,7 +308,7 @@ def _build_lines(
             term=term,
             classroom_subject_id__in=subject_ids,
             published_at__isnull=False,
-        )
+        ).order_by()
     }
     assessments = list(
         Assessment.objects.filter(
@@ -329,7 +329,7 @@ def _build_lines(
         (score.student_id, score.assessment_id): score
         for score in Score.objects.filter(
             student_id__in=student_ids, assessment_id__in=[a.pk for a in assessments]
-        )
+        ).order_by()
     }
     lines_of = {}
     for pk in student_ids:

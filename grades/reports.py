@@ -165,7 +165,7 @@ def _class_report(
         tg.student_id: tg
         for tg in TermGrade.objects.filter(
             classroom_subject=classroom_subject, term=term
-        )
+        ).order_by()
     }
     passing = passing_mark(bands)
     categories = {category.pk: category for category in inputs.categories}
@@ -357,7 +357,7 @@ def advisee_overview(user: User, today=None) -> AdviseeOverview:
                 assessment__classroom_subject_id__in=subject_ids,
                 assessment__term=term,
                 assessment__archived_at__isnull=True,
-            )
+            ).order_by()
         }
         term_grades = {
             (tg.student_id, tg.classroom_subject_id): tg
@@ -365,7 +365,7 @@ def advisee_overview(user: User, today=None) -> AdviseeOverview:
                 student_id__in=student_ids,
                 classroom_subject_id__in=subject_ids,
                 term=term,
-            )
+            ).order_by()
         }
     bands = grade_bands()
     passing = passing_mark(bands)

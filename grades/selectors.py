@@ -162,7 +162,10 @@ def gradebook(classroom_subject: ClassroomSubject, term: Term) -> Gradebook:
     scores = {
         (student_id, assessment_id): StoredScore(state, points, version, comment)
         for student_id, assessment_id, state, points, version, comment in (
-            Score.objects.filter(assessment__in=assessments).values_list(
+            # No ordering: the default one joins four tables.
+            Score.objects.filter(assessment__in=assessments)
+            .order_by()
+            .values_list(
                 "student_id", "assessment_id", "state", "points", "version", "comment"
             )
         )
@@ -256,10 +259,14 @@ def grid_totals(
         .values_list("student_id", flat=True)
     )
     scores = {}
-    for student_id, assessment_id, state, points in Score.objects.filter(
-        Q(student_id__in=student_ids) | Q(assessment_id__in=assessment_ids),
-        assessment__in=assessments,
-    ).values_list("student_id", "assessment_id", "state", "points"):
+    for student_id, assessment_id, state, points in (
+        Score.objects.filter(
+            Q(student_id__in=student_ids) | Q(assessment_id__in=assessment_ids),
+            assessment__in=assessments,
+        )
+        .order_by()
+        .values_list("student_id", "assessment_id", "state", "points")
+    ):
         scores[(student_id, assessment_id)] = (state, points)
     bands = grade_bands()
     rows = {}

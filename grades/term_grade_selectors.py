@@ -89,7 +89,8 @@ def term_inputs(
             classroom_subject=classroom_subject, term=term, archived_at__isnull=True
         ).order_by("due_on", "pk")
     )
-    scores = Score.objects.filter(assessment__in=[a.pk for a in assessments])
+    # No ordering: the default one joins four tables, and a dict needs none.
+    scores = Score.objects.filter(assessment__in=[a.pk for a in assessments]).order_by()
     if student_ids is not None:
         scores = scores.filter(student_id__in=student_ids)
     return TermInputs(
@@ -216,7 +217,7 @@ def term_grade_sheet(classroom_subject: ClassroomSubject, term: Term) -> TermGra
         tg.student_id: tg
         for tg in TermGrade.objects.filter(
             classroom_subject=classroom_subject, term=term
-        )
+        ).order_by()
     }
     bands = grade_bands()
     today = timezone.localdate()
@@ -530,7 +531,7 @@ def student_results(student: User, classroom: Classroom) -> StudentResults | Non
             student=student,
             classroom_subject__classroom=classroom,
             published_at__isnull=False,
-        )
+        ).order_by()
     }
     assessments = list(
         Assessment.objects.filter(
@@ -545,7 +546,7 @@ def student_results(student: User, classroom: Classroom) -> StudentResults | Non
         score.assessment_id: score
         for score in Score.objects.filter(
             student=student, assessment__in=[a.pk for a in assessments]
-        )
+        ).order_by()
     }
     return StudentResults(
         terms=[
