@@ -98,8 +98,9 @@ class StoredScore(NamedTuple):
     comment: str
 
 
-@dataclass(frozen=True)
-class GridCell:
+class GridCell(NamedTuple):
+    """One cell of the grid (a tuple: a grid makes thousands of them)."""
+
     assessment: Assessment
     score: StoredScore | None
     text: str
