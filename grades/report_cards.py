@@ -158,6 +158,9 @@ class ReportCard:
     term: Term
     lines: list[ReportCardLine]
     complete: bool  # the viewer sees every line (else only the lines they teach)
+    # Names what this card shows (its data's version and the lines this viewer
+    # sees): the rendered card may be cached under it.
+    fragment_key: str = ""
 
     @property
     def school_year(self):
@@ -241,6 +244,9 @@ def report_cards_of(
             lines = [
                 line for line in lines if line.classroom_subject.teacher_id == viewer.pk
             ]
+        shown = report_cache.digest(
+            complete, [line.classroom_subject.pk for line in lines]
+        )
         cards.append(
             ReportCard(
                 school_name=settings.SCHOOL_NAME,
@@ -248,6 +254,7 @@ def report_cards_of(
                 term=term,
                 lines=lines,
                 complete=complete,
+                fragment_key=f"{keys[student.pk]}:{shown}",
             )
         )
     return cards

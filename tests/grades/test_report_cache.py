@@ -101,10 +101,16 @@ class TestReportCard:
         client.force_login(student)
         before = line_of(card(client, student, term), "Mathematics")
         assert [s.score.points for s in before.scores] == [Decimal("12")]
+        page = client.get(reverse("report_card"), {"term": term.pk}).content.decode()
+        assert "12 / 20" in page
 
         record(teacher, published_quiz, student, "19")
         after = line_of(card(client, student, term), "Mathematics")
         assert [s.score.points for s in after.scores] == [Decimal("19")]
+        # The page itself, whose lines are cached as rendered HTML, too.
+        html = client.get(reverse("report_card"), {"term": term.pk}).content.decode()
+        assert "19 / 20" in html
+        assert "12 / 20" not in html
 
     def test_a_publish_shows_on_the_next_load(
         self, client, teacher, student, term, classroom_subject, published_quiz
