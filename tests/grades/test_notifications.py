@@ -1,12 +1,10 @@
 """Emails (and the SMS hook) sent when term grades are published."""
 
 import datetime
-import signal
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -23,6 +21,7 @@ from grades.services.term_grades import (
 )
 from grades.tasks import SEND_ATTEMPTS, send_term_grades_published
 from tests import factories
+from tests.grades.conftest import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -70,27 +69,6 @@ def publish(teacher, classroom_subject, term, reason=""):
 
 def report_card_link(term):
     return f"{SITE_URL}/report-card/?term={term.pk}"
-
-
-@pytest.fixture
-def restore_signals():
-    # db_worker installs its own SIGINT/SIGTERM handlers in this process.
-    names = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
-    saved = {name: signal.getsignal(name) for name in names}
-    yield
-    for name, handler in saved.items():
-        signal.signal(name, handler)
-
-
-def run_worker():
-    call_command(
-        "db_worker",
-        batch=True,
-        reload=False,
-        startup_delay=False,
-        interval=0,
-        verbosity=0,
-    )
 
 
 class TestPublishingSendsEmails:

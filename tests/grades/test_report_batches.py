@@ -3,11 +3,9 @@ progress, downloaded by whoever asked for it."""
 
 import datetime
 import io
-import signal
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,7 +16,7 @@ from pypdf import PdfReader
 from grades.models import ReportBatch, ReportBatchStatus
 from grades.services.report_batches import report_batch_build
 from tests import factories
-from tests.grades.conftest import add_students
+from tests.grades.conftest import add_students, run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -395,14 +393,7 @@ class TestGradeLevelBatch:
         assert task_row.task_path == "grades.tasks.build_report_batch"
         assert task_row.args_kwargs["kwargs"] == {"batch_id": batch.pk}
 
-        call_command(
-            "db_worker",
-            batch=True,
-            reload=False,
-            startup_delay=False,
-            interval=0,
-            verbosity=0,
-        )
+        run_worker()
         task_row.refresh_from_db()
         assert task_row.status == "SUCCESSFUL"
         batch.refresh_from_db()
@@ -411,43 +402,3 @@ class TestGradeLevelBatch:
         assert len(pages) == 8
         names = {student.full_name for student in grade_seven}
         assert {next(n for n in names if n in text) for text in pages} == names
-
-
-@pytest.fixture
-def restore_signals():
-    # db_worker installs its own SIGINT/SIGTERM handlers in this process.
-    names = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
-    saved = {name: signal.getsignal(name) for name in names}
-    yield
-    for name, handler in saved.items():
-        signal.signal(name, handler)
-
-
-class TestQueryBudget:
-    @pytest.mark.parametrize("size", [3, 12])
-    def test_building_a_batch_costs_the_same_queries_at_any_size(
-        self,
-        teacher,
-        classroom,
-        classroom_subject,
-        history,
-        term,
-        quiz,
-        django_assert_num_queries,
-        size,
-    ):
-        quiz.published_at = timezone.now()
-        quiz.save()
-        for someone in add_students(classroom, size):
-            publish_grade(someone, classroom_subject, term, "81.0", "B")
-            publish_grade(someone, history, term, "64.0", "D")
-            factories.ScoreFactory(assessment=quiz, student=someone, points=15)
-        batch = ReportBatch.objects.create(
-            requested_by=teacher, term=term, classroom=classroom, total=size
-        )
-        # the batch; running; its students; advisees of the teacher; enrollments;
-        # classroom subjects with versions; term grades; assessments; scores; done
-        with django_assert_num_queries(10):
-            report_batch_build(batch.pk)
-        batch.refresh_from_db()
-        assert len(PdfReader(io.BytesIO(bytes(batch.pdf))).pages) == size
