@@ -12,6 +12,17 @@ def login_post(client, email, password):
 
 
 class TestLogin:
+    def test_logging_in_costs_a_fixed_number_of_queries(
+        self, client, student, password, django_assert_num_queries
+    ):
+        # the user by email; a free session key checked, the session created
+        # (in a savepoint); last login saved; the session saved (in a savepoint)
+        with django_assert_num_queries(9):
+            response = client.post(
+                reverse("login"), {"username": student.email, "password": password}
+            )
+        assert response.status_code == 302
+
     def test_it_shows_the_login_page_to_anonymous_users(self, client):
         response = client.get(reverse("login"))
         assert response.status_code == 200

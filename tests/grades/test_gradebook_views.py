@@ -1,6 +1,7 @@
 import datetime
 from decimal import Decimal
 from unittest import mock
+from urllib.parse import urlencode
 
 import pytest
 from django.db import OperationalError
@@ -463,3 +464,50 @@ class TestAutosaveTotals:
         with django_assert_num_queries(15):
             response = client.post(cells_url(classroom_subject, term), data)
         assert response.json()["saved"] is True
+
+
+class TestSaveQueryBudget:
+    # PostgreSQL: its update and audit insert are one statement each whatever the
+    # size (SQLite's bulk_update and bulk_create split into batches).
+    @pytest.mark.postgres
+    @pytest.mark.parametrize("size", [5, 40])
+    def test_saving_every_cell_costs_the_same_queries_at_any_size(
+        self,
+        client,
+        teacher,
+        classroom_subject,
+        term,
+        homework,
+        django_assert_num_queries,
+        size,
+    ):
+        students = add_students(classroom_subject.classroom, size)
+        assessments = [
+            factories.AssessmentFactory(
+                classroom_subject=classroom_subject, term=term, category=homework
+            )
+            for _ in range(6)
+        ]
+        for student in students:
+            for assessment in assessments:
+                factories.ScoreFactory(
+                    assessment=assessment, student=student, points=10
+                )
+        data = {}
+        for student in students:
+            for assessment in assessments:
+                key = f"{student.pk}-{assessment.pk}"
+                data.update({f"c-{key}": "11", f"o-{key}": "10", f"v-{key}": "1"})
+        client.force_login(teacher)
+        # user, classroom subject, terms; in the save's transaction (savepoint and
+        # release here): assessments, enrollments, scores FOR UPDATE, one update,
+        # one insert of audit rows, the report version
+        with django_assert_num_queries(11):
+            response = client.post(
+                grid_url(classroom_subject, term),
+                urlencode(data),
+                content_type="application/x-www-form-urlencoded",
+            )
+        assert response.status_code == 302
+        assert Score.objects.filter(points=11).count() == size * 6
+        assert GradeChange.objects.count() == size * 6
