@@ -260,6 +260,8 @@ RATE_LIMIT_PASSWORD_RESET_PER_EMAIL = env.str(
 )
 # Grade saves per teacher: fast typing with autosave stays far below it.
 RATE_LIMIT_GRADE_WRITES = env.str("RATE_LIMIT_GRADE_WRITES", default="300/m")
+# Batch report-card PDFs per person: each one keeps a worker busy for a while.
+RATE_LIMIT_REPORT_BATCHES = env.str("RATE_LIMIT_REPORT_BATCHES", default="20/h")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -24,6 +24,7 @@ from accounts.mixins import (
 from classrooms.models import Term
 from grades import report_batches as selectors
 from grades.models import ReportBatchStatus
+from grades.ratelimits import enforce_report_batch_limit
 from grades.services.report_batches import report_batch_request
 from grades.views.access import int_or_none
 
@@ -37,6 +38,7 @@ def _term_among(terms, term_id) -> Term:
 
 
 def _requested(request, **scope):
+    enforce_report_batch_limit(request)
     try:
         batch = report_batch_request(actor=request.user, **scope)
     except ValidationError as error:

@@ -402,3 +402,29 @@ class TestGradeLevelBatch:
         assert len(pages) == 8
         names = {student.full_name for student in grade_seven}
         assert {next(n for n in names if n in text) for text in pages} == names
+
+
+class TestRateLimit:
+    def test_too_many_batches_answer_429_and_store_nothing_more(
+        self,
+        client,
+        settings,
+        teacher,
+        classroom,
+        term,
+        class_of_five,
+        django_capture_on_commit_callbacks,
+    ):
+        settings.RATE_LIMIT_REPORT_BATCHES = "2/h"
+        client.force_login(teacher)
+        for _ in range(2):
+            response = ask_for_classroom(
+                client, classroom, term, django_capture_on_commit_callbacks
+            )
+            assert response.status_code == 302
+        response = client.post(
+            reverse("classroom_report_batch", args=[classroom.pk]), {"term": term.pk}
+        )
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) >= 1
+        assert ReportBatch.objects.count() == 2
