@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -241,8 +241,9 @@ def grid_totals(
     assessment_ids: set[int],
 ) -> GridTotals:
     """The term grades of some students and the averages of some columns, as the
-    grid computes them, in four queries whatever the class size: an autosave
-    needs only the totals its cells touched."""
+    grid computes them, in three queries whatever the class size (assessments
+    with their categories, the scores of the rows and columns, grade bands): an
+    autosave needs only the totals its cells touched."""
     assessments = list(
         Assessment.objects.filter(
             classroom_subject=classroom_subject, term=term, archived_at__isnull=True
@@ -254,21 +255,27 @@ def grid_totals(
         for c in {a.category_id: a.category for a in assessments}.values()
     ]
     today = timezone.localdate()
-    current = set(
-        Enrollment.objects.filter(classroom_id=classroom_subject.classroom_id)
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
-        .values_list("student_id", flat=True)
+    # Column averages count the class's current students only (as the grid does).
+    current = Exists(
+        Enrollment.objects.filter(
+            classroom_id=classroom_subject.classroom_id,
+            student_id=OuterRef("student_id"),
+        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
     )
     scores = {}
-    for student_id, assessment_id, state, points in (
-        Score.objects.filter(
-            Q(student_id__in=student_ids) | Q(assessment_id__in=assessment_ids),
-            assessment__in=assessments,
+    current_cells = set()
+    for student_id, assessment_id, state, points, is_current in (
+        Score.objects.filter(assessment__in=assessments)
+        .filter(
+            Q(student_id__in=student_ids) | Q(current, assessment_id__in=assessment_ids)
         )
+        .annotate(is_current=current)
         .order_by()
-        .values_list("student_id", "assessment_id", "state", "points")
+        .values_list("student_id", "assessment_id", "state", "points", "is_current")
     ):
         scores[(student_id, assessment_id)] = (state, points)
+        if is_current:
+            current_cells.add((student_id, assessment_id))
     bands = grade_bands()
     rows = {}
     for student_id in student_ids:
@@ -286,8 +293,8 @@ def grid_totals(
         assessment.pk: calc.assessment_average(
             (
                 value
-                for (student_id, assessment_id), value in scores.items()
-                if assessment_id == assessment.pk and student_id in current
+                for cell, value in scores.items()
+                if cell[1] == assessment.pk and cell in current_cells
             ),
             assessment.max_points,
         )

@@ -459,9 +459,9 @@ class TestAutosaveTotals:
         data = {"cell": [key], f"c-{key}": "15", f"v-{key}": "1"}
         # user, classroom subject, terms; the save: assessments, enrollments,
         # savepoint, scores FOR UPDATE, update, audit row, report version, release;
-        # the totals: assessments with categories, current students, scores of
-        # the row and the column, grade bands
-        with django_assert_num_queries(15):
+        # the totals: assessments with categories, scores of the row and of the
+        # column's current students, grade bands
+        with django_assert_num_queries(14):
             response = client.post(cells_url(classroom_subject, term), data)
         assert response.json()["saved"] is True
 
