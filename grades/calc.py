@@ -109,10 +109,13 @@ def term_grade(
             raise ValueError(f"Category {category.id} has a weight that is not > 0.")
         tallies[category.id] = _Tally()
 
-    for score in scores:
-        tally = tallies.get(score.category_id)
-        if tally is not None:
-            tally.add(score)
+    # Sums of the given Decimals are exact (they only add, and this precision
+    # holds every digit); the one division per category is done on fractions.
+    with localcontext(Context(prec=_PRECISION)):
+        for score in scores:
+            tally = tallies.get(score.category_id)
+            if tally is not None:
+                tally.add(score)
 
     results = []
     weighted_sum = Fraction(0)
@@ -245,11 +248,9 @@ class _Tally:
         if points is None:
             return
         self.counted += 1
-        # Sums of the given Decimals are exact (they only add, and the precision
-        # holds every digit); the one division below is done on fractions.
-        with localcontext(Context(prec=_PRECISION)):
-            self.earned += points
-            self.possible += score.max_points
+        # Exact: `term_grade` adds under a precision that holds every digit.
+        self.earned += points
+        self.possible += score.max_points
 
     def exact_percent(self) -> Fraction | None:
         if not self.counted:
