@@ -396,6 +396,23 @@ class TestQueryBudget:
             assert client.get(grid_url(classroom_subject, term)).status_code == 200
 
 
+def scored_grid(classroom_subject, term, category, size, points):
+    """`size` new students and six assessments, every cell scored `points`."""
+    students = add_students(classroom_subject.classroom, size)
+    assessments = [
+        factories.AssessmentFactory(
+            classroom_subject=classroom_subject, term=term, category=category
+        )
+        for _ in range(6)
+    ]
+    for student in students:
+        for assessment in assessments:
+            factories.ScoreFactory(
+                assessment=assessment, student=student, points=points
+            )
+    return students, assessments
+
+
 class TestAutosaveTotals:
     def test_the_totals_of_an_autosave_match_the_whole_grid(
         self, teacher, classroom_subject, term, homework, quiz, exam
@@ -442,18 +459,7 @@ class TestAutosaveTotals:
         django_assert_num_queries,
         size,
     ):
-        students = add_students(classroom_subject.classroom, size)
-        assessments = [
-            factories.AssessmentFactory(
-                classroom_subject=classroom_subject, term=term, category=homework
-            )
-            for _ in range(6)
-        ]
-        for student in students:
-            for assessment in assessments:
-                factories.ScoreFactory(
-                    assessment=assessment, student=student, points=12
-                )
+        students, assessments = scored_grid(classroom_subject, term, homework, size, 12)
         client.force_login(teacher)
         key = f"{students[0].pk}-{assessments[0].pk}"
         data = {"cell": [key], f"c-{key}": "15", f"v-{key}": "1"}
@@ -481,18 +487,7 @@ class TestSaveQueryBudget:
         django_assert_num_queries,
         size,
     ):
-        students = add_students(classroom_subject.classroom, size)
-        assessments = [
-            factories.AssessmentFactory(
-                classroom_subject=classroom_subject, term=term, category=homework
-            )
-            for _ in range(6)
-        ]
-        for student in students:
-            for assessment in assessments:
-                factories.ScoreFactory(
-                    assessment=assessment, student=student, points=10
-                )
+        students, assessments = scored_grid(classroom_subject, term, homework, size, 10)
         data = {}
         for student in students:
             for assessment in assessments:
