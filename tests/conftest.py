@@ -5,14 +5,15 @@
 `other_student` belong to `other_classroom` and have no tie to the first one.
 """
 
-import datetime
 import os
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.cache import cache
 
 from tests import factories
+from tests.school_calendar import SCHOOL, SESSION_START
 
 # The shared assertion helpers get pytest's detailed failure messages too.
 pytest.register_assert_rewrite("tests.assertions")
@@ -40,6 +41,19 @@ def django_db_setup(django_db_setup):
     yield
     for connection_class in classes:
         del connection_class._test_serialized_contents
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """Every test runs at the moment the suite started, on a clock that stands still.
+
+    School years and terms are built around that day (tests/school_calendar.py);
+    a test that needs another moment moves this clock (`clock.move_to(...)`,
+    `clock.shift(...)`). Monotonic time is left alone: timeouts and waits for
+    readiness keep running.
+    """
+    with time_machine.travel(SESSION_START, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -133,8 +147,8 @@ def term(school_year):
     return factories.TermFactory(
         school_year=school_year,
         name="Autumn",
-        starts_on=datetime.date(2026, 9, 1),
-        ends_on=datetime.date(2027, 1, 31),
+        starts_on=SCHOOL.first_term[0],
+        ends_on=SCHOOL.first_term[1],
     )
 
 

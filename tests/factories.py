@@ -1,4 +1,3 @@
-import datetime
 from decimal import Decimal
 
 import factory
@@ -14,6 +13,7 @@ from classrooms.models import (
     Term,
 )
 from grades.models import Assessment, Category, Score, ScoreState, TermGrade
+from tests.school_calendar import SCHOOL
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -57,9 +57,9 @@ class SchoolYearFactory(DjangoModelFactory):
         model = SchoolYear
         django_get_or_create = ("name",)
 
-    name = "2026-2027"
-    starts_on = datetime.date(2026, 9, 1)
-    ends_on = datetime.date(2027, 6, 30)
+    name = SCHOOL.name
+    starts_on = SCHOOL.year_start
+    ends_on = SCHOOL.year_end
 
 
 class TermFactory(DjangoModelFactory):
@@ -68,8 +68,7 @@ class TermFactory(DjangoModelFactory):
 
     school_year = factory.SubFactory(SchoolYearFactory)
     name = factory.Sequence(lambda n: f"Term {n}")
-    starts_on = datetime.date(2026, 9, 1)
-    ends_on = datetime.date(2027, 1, 31)
+    starts_on, ends_on = SCHOOL.first_term
 
 
 class SubjectFactory(DjangoModelFactory):
@@ -105,7 +104,7 @@ class EnrollmentFactory(DjangoModelFactory):
 
     student = factory.SubFactory(StudentFactory)
     classroom = factory.SubFactory(ClassroomFactory)
-    enrolled_on = datetime.date(2026, 9, 1)
+    enrolled_on = SCHOOL.year_start
 
 
 class CategoryFactory(DjangoModelFactory):
@@ -131,7 +130,7 @@ class AssessmentFactory(DjangoModelFactory):
     )
     title = factory.Sequence(lambda n: f"Assessment {n}")
     max_points = Decimal("20")
-    due_on = datetime.date(2026, 10, 1)
+    due_on = SCHOOL.on(1)
 
 
 class ScoreFactory(DjangoModelFactory):

@@ -1,6 +1,5 @@
 """The Django admin, as the school secretary (admin role) and a superuser use it."""
 
-import datetime
 import itertools
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from accounts.models import Role, User
 from classrooms.models import Classroom, ClassroomSubject, Enrollment, SchoolYear
 from grades.models import GradeBand, GradeChange, Score, ScoreState
 from tests import factories
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +171,7 @@ def classroom_post(school_year, teacher, subject, student):
         "subjects-0-teacher": "",
         **management_form("enrollments", 1),
         "enrollments-0-student": str(student.pk),
-        "enrollments-0-enrolled_on": "2026-09-01",
+        "enrollments-0-enrolled_on": str(SCHOOL.year_start),
         "enrollments-0-withdrawn_on": "",
         "_save": "Save",
     }
@@ -190,7 +190,7 @@ def test_the_admin_creates_a_classroom_with_a_subject_and_an_enrollment(
     assert classroom.teacher == teacher
     enrollment = Enrollment.objects.get(classroom=classroom)
     assert enrollment.student == other_student
-    assert enrollment.enrolled_on == datetime.date(2026, 9, 1)
+    assert enrollment.enrolled_on == SCHOOL.year_start
     taught = ClassroomSubject.objects.get(classroom=classroom)
     # An empty subject teacher defaults to the homeroom teacher.
     assert (taught.subject, taught.teacher) == (subject, teacher)
@@ -239,7 +239,7 @@ def test_it_rejects_a_duplicate_enrollment_in_the_enrollment_admin(
         {
             "student": str(student.pk),
             "classroom": str(classroom.pk),
-            "enrolled_on": "2026-09-02",
+            "enrolled_on": str(SCHOOL.on(0, 2)),
             "withdrawn_on": "",
         },
     )
@@ -252,9 +252,7 @@ def test_it_rejects_a_duplicate_enrollment_in_the_enrollment_admin(
 
 def test_the_classroom_list_counts_current_students_only(admin_role_client, student):
     classroom = Classroom.objects.get(name="7A")
-    factories.EnrollmentFactory(
-        classroom=classroom, withdrawn_on=datetime.date(2026, 10, 1)
-    )
+    factories.EnrollmentFactory(classroom=classroom, withdrawn_on=SCHOOL.on(1))
     factories.EnrollmentFactory(classroom=classroom)
     empty = factories.ClassroomFactory(name="7B", school_year=classroom.school_year)
     # Column 5, descending: the fuller classroom first.
@@ -275,19 +273,19 @@ def test_it_rejects_a_term_outside_its_new_school_year(admin_role_client):
     response = admin_role_client.post(
         admin_url(SchoolYear, "add"),
         {
-            "name": "2030-2031",
-            "starts_on": "2030-09-01",
-            "ends_on": "2031-06-30",
+            "name": SCHOOL.shifted(4).name,
+            "starts_on": str(SCHOOL.shifted(4).year_start),
+            "ends_on": str(SCHOOL.shifted(4).year_end),
             **management_form("terms", 1),
             "terms-0-name": "Autumn",
-            "terms-0-starts_on": "2030-09-01",
-            "terms-0-ends_on": "2031-08-31",
+            "terms-0-starts_on": str(SCHOOL.shifted(4).year_start),
+            "terms-0-ends_on": str(SCHOOL.shifted(4).last_day(11)),
         },
     )
     assert response.status_code == 200
     formset = response.context["inline_admin_formsets"][0].formset
     assert "must lie inside its school year" in str(formset.errors[0]["ends_on"])
-    assert not SchoolYear.objects.filter(name="2030-2031").exists()
+    assert not SchoolYear.objects.filter(name=SCHOOL.shifted(4).name).exists()
 
 
 def test_it_rejects_a_term_outside_an_existing_school_year(
@@ -297,12 +295,12 @@ def test_it_rejects_a_term_outside_an_existing_school_year(
         admin_url(SchoolYear, "change", school_year.pk),
         {
             "name": school_year.name,
-            "starts_on": "2026-09-01",
-            "ends_on": "2027-06-30",
+            "starts_on": str(SCHOOL.year_start),
+            "ends_on": str(SCHOOL.year_end),
             **management_form("terms", 1),
             "terms-0-name": "Autumn",
-            "terms-0-starts_on": "2026-08-01",
-            "terms-0-ends_on": "2026-12-20",
+            "terms-0-starts_on": str(SCHOOL.on(-1)),
+            "terms-0-ends_on": str(SCHOOL.on(3, 20)),
         },
     )
     assert response.status_code == 200
@@ -644,9 +642,7 @@ def make_classrooms(n, school_year):
     for _ in range(n):
         classroom = factories.ClassroomFactory(school_year=school_year)
         factories.EnrollmentFactory(classroom=classroom)
-        factories.EnrollmentFactory(
-            classroom=classroom, withdrawn_on=datetime.date(2026, 10, 1)
-        )
+        factories.EnrollmentFactory(classroom=classroom, withdrawn_on=SCHOOL.on(1))
 
 
 def make_enrollments(n, school_year):
@@ -748,7 +744,7 @@ def grow_school(n):
             student=student,
             assessment=factories.AssessmentFactory(
                 classroom_subject=classroom_subject,
-                archived_at=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
+                archived_at=SCHOOL.at(3, 1, hour=0),
             ),
             updated_by=classroom_subject.teacher,
         )

@@ -15,6 +15,7 @@ from grades.models import GradeBand, GradeChange
 from tests import factories
 from tests.admin.conftest import admin_url, count_queries, run_action
 from tests.admin.test_import import confirm, statuses, upload
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -31,25 +32,25 @@ class TestClassroomImports:
     ):
         factories.SubjectFactory(name="History", code="HIST")
         new_year = factories.SchoolYearFactory(
-            name="2027-2028",
-            starts_on=datetime.date(2027, 9, 1),
-            ends_on=datetime.date(2028, 6, 30),
+            name=SCHOOL.shifted(1).name,
+            starts_on=SCHOOL.shifted(1).year_start,
+            ends_on=SCHOOL.shifted(1).year_end,
         )
         last_year = list(Enrollment.objects.values_list("pk", "withdrawn_on"))
         classrooms = (
             "school_year,name,grade_level,teacher\n"
-            "2027-2028,8A,8,TOMAS@example.org\n"
-            "2027-2028,7A,7,tomas@example.org\n"
+            f"{new_year.name},8A,8,TOMAS@example.org\n"
+            f"{new_year.name},7A,7,tomas@example.org\n"
         )
         dry_run = post_csv(admin_client_, Classroom, classrooms)
         assert statuses(dry_run.context["result"]) == ["new", "new"]
         assert confirm(admin_client_, Classroom, dry_run).status_code == 302
-        subjects = "school_year,classroom,subject,teacher\n2027-2028,8A,hist,\n"
+        subjects = f"school_year,classroom,subject,teacher\n{new_year.name},8A,hist,\n"
         dry_run = post_csv(admin_client_, ClassroomSubject, subjects)
         assert confirm(admin_client_, ClassroomSubject, dry_run).status_code == 302
         enrollments = (
             "student,school_year,classroom,enrolled_on,withdrawn_on\n"
-            "Sofia@example.org,2027-2028,8A,2027-09-01,\n"
+            f"Sofia@example.org,{new_year.name},8A,{new_year.starts_on},\n"
         )
         dry_run = post_csv(admin_client_, Enrollment, enrollments)
         assert statuses(dry_run.context["result"]) == ["new"]
@@ -59,7 +60,7 @@ class TestClassroomImports:
         assert eighth.teacher == teacher
         assert ClassroomSubject.objects.get(classroom=eighth).teacher == teacher
         assert Enrollment.objects.get(classroom=eighth).student == student
-        # Last year's 7A and its enrollment are untouched; 2027's 7A is another.
+        # Last year's 7A and its enrollment are untouched; next year's 7A is another.
         assert classroom.enrollments.get().withdrawn_on is None
         assert set(
             Enrollment.objects.filter(pk__in=[pk for pk, _ in last_year]).values_list(
@@ -84,7 +85,7 @@ class TestClassroomImports:
             Classroom,
             "school_year,name,grade_level,teacher\n"
             "1999-2000,9A,9,tomas@example.org\n"
-            "2026-2027,9B,nine,nobody@example.org\n",
+            f"{school_year.name},9B,nine,nobody@example.org\n",
         )
         rows = response.context["result"].rows
         assert rows[0].messages == [
@@ -100,10 +101,13 @@ class TestClassroomImports:
         response = post_csv(
             admin_client_,
             Enrollment,
-            "student,school_year,classroom\nsofia@example.org,2026-2027,Z9\n",
+            f"student,school_year,classroom\nsofia@example.org,{school_year.name},Z9\n",
         )
         assert response.context["result"].rows[0].messages == [
-            ("classroom", ['No classroom "Z9" in the school year "2026-2027".'])
+            (
+                "classroom",
+                [f'No classroom "Z9" in the school year "{school_year.name}".'],
+            )
         ]
 
     def test_enrollments_export_in_the_columns_the_import_reads(

@@ -1,7 +1,5 @@
 """The user admin: people, their classrooms, bulk actions, grade history."""
 
-import datetime
-
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core import mail
@@ -13,6 +11,7 @@ from classrooms.models import Enrollment
 from grades.models import GradeChange
 from tests import factories
 from tests.admin.conftest import admin_url, count_queries, run_action
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +42,7 @@ class TestUserList:
         self, admin_client_, student, classroom
     ):
         gone = factories.EnrollmentFactory(
-            classroom=classroom, withdrawn_on=datetime.date(2026, 10, 1)
+            classroom=classroom, withdrawn_on=SCHOOL.on(1)
         ).student
         response = admin_client_.get(
             admin_url(User, "changelist"), {"classroom": str(classroom.pk)}
@@ -124,13 +123,15 @@ class TestEnrollmentActions:
             User,
             "enroll_in_classroom",
             [other_student, student, teacher],
-            confirm={"classroom": str(classroom.pk), "on": "2026-11-02"},
+            confirm={"classroom": str(classroom.pk), "on": str(SCHOOL.on(2, 2))},
         )
         assert response.status_code == 302
         enrollment = Enrollment.objects.get(student=other_student, classroom=classroom)
-        assert enrollment.enrolled_on == datetime.date(2026, 11, 2)
+        assert enrollment.enrolled_on == SCHOOL.on(2, 2)
         assert Enrollment.objects.filter(classroom=classroom).count() == 2
-        assert history(other_student) == ["Enrolled in 7A (2026-2027) from 2026-11-02."]
+        assert history(other_student) == [
+            f"Enrolled in 7A ({SCHOOL.name}) from {SCHOOL.on(2, 2).isoformat()}."
+        ]
         assert history(student) == []
         assert not Enrollment.objects.filter(student=teacher).exists()
         message = str(next(iter(response.wsgi_request._messages)))
@@ -144,7 +145,7 @@ class TestEnrollmentActions:
             User,
             "enroll_in_classroom",
             [other_student],
-            confirm={"classroom": "", "on": "2026-11-02"},
+            confirm={"classroom": "", "on": str(SCHOOL.on(2, 2))},
         )
         assert response.status_code == 200
         assert response.context["form"].errors["classroom"]
@@ -166,7 +167,9 @@ class TestEnrollmentActions:
         new = Enrollment.objects.get(student=student, classroom=other_classroom)
         assert old.withdrawn_on == today
         assert (new.enrolled_on, new.withdrawn_on) == (today, None)
-        assert history(student) == [f"Moved to 8B (2026-2027) on {today.isoformat()}."]
+        assert history(student) == [
+            f"Moved to 8B ({SCHOOL.name}) on {today.isoformat()}."
+        ]
 
     def test_withdrawing_keeps_the_enrollment_and_the_grades(
         self, admin_client_, student, classroom_subject
@@ -180,13 +183,15 @@ class TestEnrollmentActions:
             User,
             "withdraw_from_classrooms",
             [student],
-            confirm={"on": "2026-12-01"},
+            confirm={"on": str(SCHOOL.on(3))},
         )
         assert response.status_code == 302
         enrollment = Enrollment.objects.get(student=student)
-        assert enrollment.withdrawn_on == datetime.date(2026, 12, 1)
+        assert enrollment.withdrawn_on == SCHOOL.on(3)
         score.refresh_from_db()
-        assert history(student) == ["Withdrawn from every classroom on 2026-12-01."]
+        assert history(student) == [
+            f"Withdrawn from every classroom on {SCHOOL.on(3).isoformat()}."
+        ]
 
     def test_deactivating_asks_first(self, admin_client_, student):
         response = run_action(admin_client_, User, "deactivate_users", [student])
@@ -228,7 +233,7 @@ class TestEnrollmentActions:
                 "_selected_action": [str(other_student.pk)],
                 "select_across": "1",
                 "confirm": "yes",
-                "on": "2026-12-01",
+                "on": str(SCHOOL.on(3)),
             },
         )
         assert response.status_code == 302

@@ -22,34 +22,36 @@ from classrooms.models import (
 )
 from tests import factories
 from tests.assertions import assert_db_rejects, assert_invalid
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
-# The persona school year runs from 2026-09-01 to 2027-06-30.
-YEAR_START = datetime.date(2026, 9, 1)
-YEAR_END = datetime.date(2027, 6, 30)
+YEAR_START = SCHOOL.year_start
+YEAR_END = SCHOOL.year_end
 
 
 class TestSchoolYear:
     def test_it_accepts_a_school_year_that_ends_after_it_starts(self):
         year = SchoolYear(
-            name="2027-2028",
-            starts_on=datetime.date(2027, 9, 1),
-            ends_on=datetime.date(2028, 6, 30),
+            name=SCHOOL.shifted(1).name,
+            starts_on=SCHOOL.shifted(1).year_start,
+            ends_on=SCHOOL.shifted(1).year_end,
         )
         year.full_clean()
         year.save()
-        assert SchoolYear.objects.filter(name="2027-2028").exists()
+        assert SchoolYear.objects.filter(name=SCHOOL.shifted(1).name).exists()
 
     @pytest.mark.parametrize(
         "ends_on",
-        [datetime.date(2027, 6, 30), datetime.date(2027, 9, 1)],
+        [SCHOOL.year_end, SCHOOL.shifted(1).year_start],
         ids=["before", "same_day"],
     )
     def test_it_rejects_a_school_year_that_ends_before_it_starts(self, ends_on):
         assert_invalid(
             SchoolYear(
-                name="2027-2028", starts_on=datetime.date(2027, 9, 1), ends_on=ends_on
+                name=SCHOOL.shifted(1).name,
+                starts_on=SCHOOL.shifted(1).year_start,
+                ends_on=ends_on,
             ),
             "ends_on",
             "A school year must end after it starts.",
@@ -57,9 +59,9 @@ class TestSchoolYear:
 
     def test_the_database_rejects_a_school_year_that_ends_before_it_starts(self):
         backwards = SchoolYear(
-            name="2027-2028",
-            starts_on=datetime.date(2027, 9, 1),
-            ends_on=datetime.date(2027, 6, 30),
+            name=SCHOOL.shifted(1).name,
+            starts_on=SCHOOL.shifted(1).year_start,
+            ends_on=SCHOOL.year_end,
         )
         assert_db_rejects(
             SchoolYear,
@@ -96,7 +98,7 @@ class TestTerm:
 
     @pytest.mark.parametrize(
         "ends_on",
-        [datetime.date(2026, 10, 31), datetime.date(2026, 11, 1)],
+        [SCHOOL.last_day(1), SCHOOL.on(2)],
         ids=["before", "same_day"],
     )
     def test_it_rejects_a_term_that_ends_before_it_starts(self, school_year, ends_on):
@@ -104,7 +106,7 @@ class TestTerm:
             Term(
                 school_year=school_year,
                 name="Term 1",
-                starts_on=datetime.date(2026, 11, 1),
+                starts_on=SCHOOL.on(2),
                 ends_on=ends_on,
             ),
             "ends_on",
@@ -115,8 +117,8 @@ class TestTerm:
         backwards = Term(
             school_year=school_year,
             name="Term 1",
-            starts_on=datetime.date(2026, 11, 1),
-            ends_on=datetime.date(2026, 10, 31),
+            starts_on=SCHOOL.on(2),
+            ends_on=SCHOOL.last_day(1),
         )
         assert_db_rejects(
             Term,
@@ -127,8 +129,8 @@ class TestTerm:
     @pytest.mark.parametrize(
         ("field", "starts_on", "ends_on"),
         [
-            ("starts_on", datetime.date(2026, 8, 31), datetime.date(2027, 1, 31)),
-            ("ends_on", datetime.date(2027, 2, 1), datetime.date(2027, 7, 1)),
+            ("starts_on", SCHOOL.last_day(-1), SCHOOL.first_term_end),
+            ("ends_on", SCHOOL.second_term_start, SCHOOL.on(10)),
         ],
         ids=["starts_before_the_year", "ends_after_the_year"],
     )
@@ -143,7 +145,8 @@ class TestTerm:
                 ends_on=ends_on,
             ),
             field,
-            "A term must lie inside its school year (2026-09-01 to 2027-06-30).",
+            "A term must lie inside its school year "
+            f"({SCHOOL.year_start.isoformat()} to {SCHOOL.year_end.isoformat()}).",
         )
 
     def test_it_rejects_a_second_term_with_the_same_name_in_a_year(self, school_year):
@@ -152,7 +155,7 @@ class TestTerm:
             Term(
                 school_year=school_year,
                 name="Term 1",
-                starts_on=datetime.date(2027, 2, 1),
+                starts_on=SCHOOL.second_term_start,
                 ends_on=YEAR_END,
             ),
             NON_FIELD_ERRORS,
@@ -166,7 +169,7 @@ class TestTerm:
         twin = Term(
             school_year=school_year,
             name="Term 1",
-            starts_on=datetime.date(2027, 2, 1),
+            starts_on=SCHOOL.second_term_start,
             ends_on=YEAR_END,
         )
         assert_db_rejects(
@@ -178,15 +181,15 @@ class TestTerm:
     def test_the_same_term_name_is_allowed_in_another_year(self, school_year):
         factories.TermFactory(school_year=school_year, name="Term 1")
         next_year = factories.SchoolYearFactory(
-            name="2027-2028",
-            starts_on=datetime.date(2027, 9, 1),
-            ends_on=datetime.date(2028, 6, 30),
+            name=SCHOOL.shifted(1).name,
+            starts_on=SCHOOL.shifted(1).year_start,
+            ends_on=SCHOOL.shifted(1).year_end,
         )
         term = Term(
             school_year=next_year,
             name="Term 1",
-            starts_on=datetime.date(2027, 9, 1),
-            ends_on=datetime.date(2028, 1, 31),
+            starts_on=SCHOOL.shifted(1).year_start,
+            ends_on=SCHOOL.shifted(1).first_term_end,
         )
         term.full_clean()
         term.save()
@@ -259,9 +262,9 @@ class TestClassroom:
         self, classroom, teacher
     ):
         next_year = factories.SchoolYearFactory(
-            name="2027-2028",
-            starts_on=datetime.date(2027, 9, 1),
-            ends_on=datetime.date(2028, 6, 30),
+            name=SCHOOL.shifted(1).name,
+            starts_on=SCHOOL.shifted(1).year_start,
+            ends_on=SCHOOL.shifted(1).year_end,
         )
         again = Classroom(
             school_year=next_year, name="7A", grade_level=7, teacher=teacher
@@ -396,8 +399,8 @@ class TestEnrollment:
             Enrollment(
                 student=factories.StudentFactory(),
                 classroom=classroom,
-                enrolled_on=datetime.date(2026, 10, 1),
-                withdrawn_on=datetime.date(2026, 9, 30),
+                enrolled_on=SCHOOL.on(1),
+                withdrawn_on=SCHOOL.last_day(0),
             ),
             "withdrawn_on",
             "A withdrawal cannot come before the enrollment.",
@@ -407,8 +410,8 @@ class TestEnrollment:
         backwards = Enrollment(
             student=factories.StudentFactory(),
             classroom=classroom,
-            enrolled_on=datetime.date(2026, 10, 1),
-            withdrawn_on=datetime.date(2026, 9, 30),
+            enrolled_on=SCHOOL.on(1),
+            withdrawn_on=SCHOOL.last_day(0),
         )
         assert_db_rejects(
             Enrollment,
@@ -423,7 +426,7 @@ class TestEnrollment:
         assert_db_rejects(
             Enrollment,
             lambda: Enrollment.objects.filter(pk=enrollment.pk).update(
-                withdrawn_on=datetime.date(2026, 8, 31)
+                withdrawn_on=SCHOOL.last_day(-1)
             ),
             "classrooms_enrollment_withdrawn_after_enrolled",
         )
@@ -434,8 +437,8 @@ class TestEnrollment:
         brief = Enrollment(
             student=factories.StudentFactory(),
             classroom=classroom,
-            enrolled_on=datetime.date(2026, 10, 1),
-            withdrawn_on=datetime.date(2026, 10, 1),
+            enrolled_on=SCHOOL.on(1),
+            withdrawn_on=SCHOOL.on(1),
         )
         brief.full_clean()
         brief.save()

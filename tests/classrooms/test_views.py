@@ -1,9 +1,8 @@
-import datetime
-
 import pytest
 from django.urls import reverse
 
 from tests import factories
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +53,7 @@ class TestMyClassesContent:
     ):
         left = factories.ClassroomFactory(name="6Z")
         factories.EnrollmentFactory(
-            student=student, classroom=left, withdrawn_on=datetime.date(2026, 10, 1)
+            student=student, classroom=left, withdrawn_on=SCHOOL.on(1)
         )
         client.force_login(student)
         response = client.get(reverse("my_classes"))
@@ -89,7 +88,7 @@ class TestClassroomDetailAccess:
         factories.EnrollmentFactory(
             student=student,
             classroom=classroom,
-            withdrawn_on=datetime.date(2026, 10, 1),
+            withdrawn_on=SCHOOL.on(1),
         )
         client.force_login(student)
         assert client.get(detail_url(classroom)).status_code == 404
@@ -143,7 +142,7 @@ class TestClassroomDetailContent:
     ):
         leaver = factories.StudentFactory(full_name="Lucas Leaver")
         factories.EnrollmentFactory(
-            student=leaver, classroom=classroom, withdrawn_on=datetime.date(2026, 10, 1)
+            student=leaver, classroom=classroom, withdrawn_on=SCHOOL.on(1)
         )
         client.force_login(teacher)
         roster = client.get(detail_url(classroom)).context["roster"]
@@ -181,9 +180,7 @@ class TestSchoolOverview:
 def populate(classroom, teacher, *, students, subjects):
     for _ in range(students):
         factories.EnrollmentFactory(classroom=classroom)
-    factories.EnrollmentFactory(
-        classroom=classroom, withdrawn_on=datetime.date(2026, 10, 1)
-    )
+    factories.EnrollmentFactory(classroom=classroom, withdrawn_on=SCHOOL.on(1))
     for _ in range(subjects):
         factories.ClassroomSubjectFactory(classroom=classroom, teacher=teacher)
 

@@ -113,7 +113,7 @@ def open_page(browser, request):
         contexts.append(context)
         _open_contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(30_000)
         _track(page)
         return page
 

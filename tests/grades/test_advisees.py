@@ -1,4 +1,3 @@
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -8,6 +7,7 @@ from django.utils import timezone
 from grades.models import ScoreState
 from grades.reports import advisee_overview
 from tests import factories
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -138,14 +138,14 @@ class TestOverview:
         self, advisor, advised, school_year
     ):
         last_year = factories.SchoolYearFactory(
-            name="2025-2026",
-            starts_on=datetime.date(2025, 9, 1),
-            ends_on=datetime.date(2026, 6, 30),
+            name=SCHOOL.shifted(-1).name,
+            starts_on=SCHOOL.shifted(-1).year_start,
+            ends_on=SCHOOL.shifted(-1).year_end,
         )
         old_term = factories.TermFactory(
             school_year=last_year,
-            starts_on=datetime.date(2025, 9, 1),
-            ends_on=datetime.date(2026, 1, 31),
+            starts_on=SCHOOL.shifted(-1).year_start,
+            ends_on=SCHOOL.shifted(-1).first_term_end,
         )
         old_class = factories.ClassroomFactory(name="6A", school_year=last_year)
         factories.EnrollmentFactory(student=advised["Sofía"], classroom=old_class)
@@ -154,10 +154,10 @@ class TestOverview:
         factories.EnrollmentFactory(
             student=advised["Sofía"],
             classroom=left,
-            withdrawn_on=datetime.date(2026, 10, 1),
+            withdrawn_on=SCHOOL.on(1),
         )
         subject_with_exam(left, old_term, "Left Music")
-        overview = advisee_overview(advisor, today=datetime.date(2026, 11, 15))
+        overview = advisee_overview(advisor, today=SCHOOL.on(2, 15))
         sofia = next(
             line for line in overview.advisees if line.student == advised["Sofía"]
         )

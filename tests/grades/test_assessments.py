@@ -1,6 +1,5 @@
 """Categories and assessments: their services, their pages, the per-assessment view."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from grades.services import assessments as services
 from grades.services.scores import CellChange, scores_record
 from tests import factories
 from tests.grades.conftest import add_students
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +44,8 @@ def locked_term(school_year):
     return factories.TermFactory(
         school_year=school_year,
         name="Spring",
-        starts_on=datetime.date(2027, 2, 1),
-        ends_on=datetime.date(2027, 6, 30),
+        starts_on=SCHOOL.second_term_start,
+        ends_on=SCHOOL.year_end,
         locked=True,
     )
 
@@ -53,15 +53,15 @@ def locked_term(school_year):
 @pytest.fixture
 def foreign_term():
     other_year = factories.SchoolYearFactory(
-        name="2025-2026",
-        starts_on=datetime.date(2025, 9, 1),
-        ends_on=datetime.date(2026, 6, 30),
+        name=SCHOOL.shifted(-1).name,
+        starts_on=SCHOOL.shifted(-1).year_start,
+        ends_on=SCHOOL.shifted(-1).year_end,
     )
     return factories.TermFactory(
         school_year=other_year,
         name="Old autumn",
-        starts_on=datetime.date(2025, 9, 1),
-        ends_on=datetime.date(2026, 1, 31),
+        starts_on=SCHOOL.shifted(-1).year_start,
+        ends_on=SCHOOL.shifted(-1).first_term_end,
     )
 
 
@@ -69,7 +69,7 @@ def create_assessment(actor, classroom_subject, term, category, **overrides):
     fields = {
         "title": "Quiz 2",
         "max_points": Decimal("20"),
-        "due_on": datetime.date(2026, 10, 15),
+        "due_on": SCHOOL.on(1, 15),
         **overrides,
     }
     return services.assessment_create(
@@ -294,7 +294,7 @@ class TestAssessmentCreate:
         assert (assessment.title, assessment.max_points, assessment.due_on) == (
             "Quiz 2",
             Decimal("20"),
-            datetime.date(2026, 10, 15),
+            SCHOOL.on(1, 15),
         )
         assert (assessment.published_at, assessment.archived_at) == (None, None)
         assert events(log) == [
@@ -377,8 +377,8 @@ class TestAssessmentUpdate:
         winter = factories.TermFactory(
             school_year=school_year,
             name="Winter",
-            starts_on=datetime.date(2027, 2, 1),
-            ends_on=datetime.date(2027, 3, 31),
+            starts_on=SCHOOL.second_term_start,
+            ends_on=SCHOOL.last_day(6),
         )
         exams = factories.CategoryFactory(
             classroom_subject=classroom_subject, name="Exams"
@@ -1016,7 +1016,7 @@ class TestAssessmentPages:
                 "category": homework.pk,
                 "term": term.pk,
                 "max_points": "12,5",
-                "due_on": "2026-10-20",
+                "due_on": str(SCHOOL.on(1, 20)),
             },
         )
         assert response.status_code == 302
@@ -1028,7 +1028,7 @@ class TestAssessmentPages:
         assert (assessment.title, assessment.max_points, assessment.due_on) == (
             "Fractions quiz",
             Decimal("12.5"),
-            datetime.date(2026, 10, 20),
+            SCHOOL.on(1, 20),
         )
 
     def test_add_and_start_another_keeps_the_term_and_category(
@@ -1187,7 +1187,7 @@ class TestScorePage:
         factories.EnrollmentFactory(
             student=leaver,
             classroom=classroom_subject.classroom,
-            withdrawn_on=datetime.date(2026, 10, 1),
+            withdrawn_on=SCHOOL.on(1),
         )
         factories.ScoreFactory(
             assessment=quiz,

@@ -1,4 +1,3 @@
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -8,6 +7,7 @@ from grades.models import GradeBand, ScoreState
 from grades.reports import class_report, passing_mark
 from tests import factories
 from tests.grades.conftest import add_students
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def small_class(classroom, classroom_subject, quiz, exam):
         for name in ("Ann Able", "Ben Brown", "Cal Cruz", "Dee Diaz", "Eve Evans")
     }
     students["Fay Fox"] = enrol(classroom, "Fay Fox")
-    wes = enrol(classroom, "Wes West", withdrawn_on=datetime.date(2026, 10, 1))
+    wes = enrol(classroom, "Wes West", withdrawn_on=SCHOOL.on(1))
     score(students["Ann Able"], quiz, "18")
     score(students["Ann Able"], exam, "95")
     score(students["Ben Brown"], quiz, "10")
@@ -166,12 +166,12 @@ class TestStatistics:
             classroom_subject=classroom_subject,
             term=term,
             category=homework,
-            archived_at=datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC),
+            archived_at=SCHOOL.at(1, 1, hour=0),
         )
         spring = factories.TermFactory(
             school_year=school_year,
-            starts_on=datetime.date(2027, 2, 1),
-            ends_on=datetime.date(2027, 6, 30),
+            starts_on=SCHOOL.second_term_start,
+            ends_on=SCHOOL.year_end,
         )
         factories.AssessmentFactory(
             classroom_subject=classroom_subject, term=spring, category=homework
@@ -323,9 +323,9 @@ class TestAccess:
         self, client, teacher, classroom_subject
     ):
         other_year = factories.SchoolYearFactory(
-            name="2025-2026",
-            starts_on=datetime.date(2025, 9, 1),
-            ends_on=datetime.date(2026, 6, 30),
+            name=SCHOOL.shifted(-1).name,
+            starts_on=SCHOOL.shifted(-1).year_start,
+            ends_on=SCHOOL.shifted(-1).year_end,
         )
         old_term = factories.TermFactory(school_year=other_year)
         client.force_login(teacher)

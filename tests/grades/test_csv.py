@@ -1,7 +1,6 @@
 """The gradebook as CSV: export, import preview, confirmation, limits and access."""
 
 import csv
-import datetime
 import io
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from grades.models import GradeChange, Score
 from grades.services.scores import CellChange, scores_record
 from tests import factories
 from tests.grades.conftest import add_students
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ class TestExport:
         factories.EnrollmentFactory(student=ana, classroom=classroom)
         bruno = factories.StudentFactory(full_name="Bruno Left", email="b@example.org")
         factories.EnrollmentFactory(
-            student=bruno, classroom=classroom, withdrawn_on=datetime.date(2026, 10, 1)
+            student=bruno, classroom=classroom, withdrawn_on=SCHOOL.on(1)
         )
         record(teacher, classroom_subject, (bruno, quiz, "M", None))
         client.force_login(teacher)
@@ -410,8 +410,8 @@ class TestImportPreview:
         spring = factories.TermFactory(
             school_year=school_year,
             name="Spring",
-            starts_on=datetime.date(2027, 2, 1),
-            ends_on=datetime.date(2027, 6, 30),
+            starts_on=SCHOOL.second_term_start,
+            ends_on=SCHOOL.year_end,
         )
         later = factories.AssessmentFactory(
             classroom_subject=classroom_subject, term=spring, category=homework
@@ -771,12 +771,12 @@ class TestAccess:
     ):
         foreign = factories.TermFactory(
             school_year=factories.SchoolYearFactory(
-                name="2030-2031",
-                starts_on=datetime.date(2030, 9, 1),
-                ends_on=datetime.date(2031, 6, 30),
+                name=SCHOOL.shifted(4).name,
+                starts_on=SCHOOL.shifted(4).year_start,
+                ends_on=SCHOOL.shifted(4).year_end,
             ),
-            starts_on=datetime.date(2030, 9, 1),
-            ends_on=datetime.date(2031, 1, 31),
+            starts_on=SCHOOL.shifted(4).year_start,
+            ends_on=SCHOOL.shifted(4).first_term_end,
         )
         client.force_login(teacher)
         assert export(client, classroom_subject, foreign).status_code == 404

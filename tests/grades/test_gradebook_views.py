@@ -1,4 +1,3 @@
-import datetime
 from decimal import Decimal
 from unittest import mock
 from urllib.parse import urlencode
@@ -10,6 +9,7 @@ from django.urls import reverse
 from grades.models import GradeChange, Score
 from tests import factories
 from tests.grades.conftest import add_students
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -81,14 +81,14 @@ class TestAccess:
 
     def test_a_term_of_another_year_is_404(self, client, teacher, classroom_subject):
         other_year = factories.SchoolYearFactory(
-            name="2025-2026",
-            starts_on=datetime.date(2025, 9, 1),
-            ends_on=datetime.date(2026, 6, 30),
+            name=SCHOOL.shifted(-1).name,
+            starts_on=SCHOOL.shifted(-1).year_start,
+            ends_on=SCHOOL.shifted(-1).year_end,
         )
         foreign_term = factories.TermFactory(
             school_year=other_year,
-            starts_on=datetime.date(2025, 9, 1),
-            ends_on=datetime.date(2026, 1, 31),
+            starts_on=SCHOOL.shifted(-1).year_start,
+            ends_on=SCHOOL.shifted(-1).first_term_end,
         )
         client.force_login(teacher)
         assert client.get(grid_url(classroom_subject, foreign_term)).status_code == 404
@@ -124,7 +124,7 @@ class TestGrid:
         factories.EnrollmentFactory(
             student=leaver,
             classroom=classroom_subject.classroom,
-            withdrawn_on=datetime.date(2026, 10, 1),
+            withdrawn_on=SCHOOL.on(1),
         )
         factories.ScoreFactory(assessment=quiz, student=leaver, points=Decimal("12"))
         client.force_login(teacher)
@@ -422,7 +422,7 @@ class TestAutosaveTotals:
         students = add_students(classroom_subject.classroom, 5)
         leaver = factories.EnrollmentFactory(
             classroom=classroom_subject.classroom,
-            withdrawn_on=datetime.date(2026, 10, 1),
+            withdrawn_on=SCHOOL.on(1),
         ).student
         states = ["graded", "missing", "excused", "blank", "graded", "graded"]
         for index, student in enumerate([*students, leaver]):

@@ -4,7 +4,6 @@ Model validation (`full_clean()`) gives the person a clear message; the database
 constraint keeps the rule when a write goes past validation (bulk_create, update).
 """
 
-import datetime
 import re
 from decimal import Decimal
 
@@ -22,6 +21,7 @@ from grades.models import (
 )
 from tests import factories
 from tests.assertions import assert_db_rejects, assert_invalid
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +41,8 @@ def term(school_year):
     return factories.TermFactory(
         school_year=school_year,
         name="Term 1",
-        starts_on=datetime.date(2026, 9, 1),
-        ends_on=datetime.date(2027, 1, 31),
+        starts_on=SCHOOL.year_start,
+        ends_on=SCHOOL.first_term_end,
     )
 
 
@@ -76,9 +76,9 @@ def term_grade(student, classroom_subject, term):
 @pytest.fixture
 def next_year():
     return factories.SchoolYearFactory(
-        name="2027-2028",
-        starts_on=datetime.date(2027, 9, 1),
-        ends_on=datetime.date(2028, 6, 30),
+        name=SCHOOL.shifted(1).name,
+        starts_on=SCHOOL.shifted(1).year_start,
+        ends_on=SCHOOL.shifted(1).year_end,
     )
 
 
@@ -298,8 +298,8 @@ class TestAssessment:
     ):
         next_years_term = factories.TermFactory(
             school_year=next_year,
-            starts_on=datetime.date(2027, 9, 1),
-            ends_on=datetime.date(2028, 1, 31),
+            starts_on=SCHOOL.shifted(1).year_start,
+            ends_on=SCHOOL.shifted(1).first_term_end,
         )
         assert_invalid(
             self._new(classroom_subject, next_years_term, category),

@@ -17,6 +17,7 @@ from grades.models import ReportBatch, ReportBatchStatus
 from grades.services.report_batches import report_batch_build
 from tests import factories
 from tests.grades.conftest import add_students, run_worker
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -215,14 +216,14 @@ class TestClassroomBatch:
         self, client, teacher, classroom, classroom_subject
     ):
         last_year = factories.SchoolYearFactory(
-            name="2025-2026",
-            starts_on=datetime.date(2025, 9, 1),
-            ends_on=datetime.date(2026, 6, 30),
+            name=SCHOOL.shifted(-1).name,
+            starts_on=SCHOOL.shifted(-1).year_start,
+            ends_on=SCHOOL.shifted(-1).year_end,
         )
         other_term = factories.TermFactory(
             school_year=last_year,
-            starts_on=datetime.date(2025, 9, 1),
-            ends_on=datetime.date(2026, 1, 31),
+            starts_on=SCHOOL.shifted(-1).year_start,
+            ends_on=SCHOOL.shifted(-1).first_term_end,
         )
         factories.EnrollmentFactory(classroom=classroom)
         client.force_login(teacher)

@@ -1,7 +1,6 @@
 """Report cards: who sees which lines, only published data, the overall average,
 a fixed number of queries, and no caching."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -11,6 +10,7 @@ from django.utils import timezone
 from grades.models import ScoreState
 from grades.report_cards import get_student_for_report_card, report_card
 from tests import factories
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -129,14 +129,14 @@ class TestAccess:
         self, client, student, card_data
     ):
         year = factories.SchoolYearFactory(
-            name="2030-2031",
-            starts_on=datetime.date(2030, 9, 1),
-            ends_on=datetime.date(2031, 6, 30),
+            name=SCHOOL.shifted(4).name,
+            starts_on=SCHOOL.shifted(4).year_start,
+            ends_on=SCHOOL.shifted(4).year_end,
         )
         foreign = factories.TermFactory(
             school_year=year,
-            starts_on=datetime.date(2030, 9, 1),
-            ends_on=datetime.date(2031, 1, 31),
+            starts_on=SCHOOL.shifted(4).year_start,
+            ends_on=SCHOOL.shifted(4).first_term_end,
         )
         client.force_login(student)
         assert client.get(card_url(student, foreign)).status_code == 404
@@ -290,7 +290,7 @@ class TestContents:
         enrollment = factories.EnrollmentFactory(
             student=student,
             classroom=other_classroom,
-            withdrawn_on=datetime.date(2026, 10, 15),
+            withdrawn_on=SCHOOL.on(1, 15),
         )
         art = factories.ClassroomSubjectFactory(
             classroom=other_classroom,
@@ -299,8 +299,8 @@ class TestContents:
         later = factories.TermFactory(
             school_year=term.school_year,
             name="Spring",
-            starts_on=datetime.date(2027, 2, 1),
-            ends_on=datetime.date(2027, 6, 30),
+            starts_on=SCHOOL.second_term_start,
+            ends_on=SCHOOL.year_end,
         )
         autumn = report_card(student, term, admin)
         art_line = next(line for line in autumn.lines if line.classroom_subject == art)

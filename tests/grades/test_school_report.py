@@ -1,5 +1,4 @@
 import csv
-import datetime
 import io
 from decimal import Decimal
 
@@ -11,11 +10,12 @@ from django.urls import reverse
 from grades.models import GradeBand
 from grades.school_report import school_report
 from tests import factories
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-PUBLISHED_AT = datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)
+PUBLISHED_AT = SCHOOL.at(2, 20)
 REPORT_URL = reverse("school_report")
 CSV_URL = reverse("school_report_csv")
 
@@ -43,8 +43,8 @@ def spring(school_year):
     return factories.TermFactory(
         school_year=school_year,
         name="Spring",
-        starts_on=datetime.date(2027, 2, 1),
-        ends_on=datetime.date(2027, 6, 30),
+        starts_on=SCHOOL.second_term_start,
+        ends_on=SCHOOL.year_end,
     )
 
 
@@ -92,9 +92,9 @@ def school(
     )
     publish(maths_8b, spring, "0.0")
     last_year = factories.SchoolYearFactory(
-        name="2025-2026",
-        starts_on=datetime.date(2025, 9, 1),
-        ends_on=datetime.date(2026, 6, 30),
+        name=SCHOOL.shifted(-1).name,
+        starts_on=SCHOOL.shifted(-1).year_start,
+        ends_on=SCHOOL.shifted(-1).year_end,
     )
     factories.ClassroomSubjectFactory(
         classroom=factories.ClassroomFactory(school_year=last_year, name="7A")
@@ -172,9 +172,9 @@ class TestStatistics:
         self, school, term, teacher
     ):
         old_year = factories.SchoolYearFactory(
-            name="2024-2025",
-            starts_on=datetime.date(2024, 9, 1),
-            ends_on=datetime.date(2025, 6, 30),
+            name=SCHOOL.shifted(-2).name,
+            starts_on=SCHOOL.shifted(-2).year_start,
+            ends_on=SCHOOL.shifted(-2).year_end,
         )
         old_class = factories.ClassroomFactory(
             school_year=old_year, name="6Z", grade_level=6, teacher=teacher
@@ -252,15 +252,18 @@ class TestPage:
 
     def test_a_term_of_another_school_year_is_allowed(self, client, admin, school):
         old_year = factories.SchoolYearFactory(
-            name="2024-2025",
-            starts_on=datetime.date(2024, 9, 1),
-            ends_on=datetime.date(2025, 6, 30),
+            name=SCHOOL.shifted(-2).name,
+            starts_on=SCHOOL.shifted(-2).year_start,
+            ends_on=SCHOOL.shifted(-2).year_end,
         )
         old_term = factories.TermFactory(school_year=old_year, name="Old autumn")
         client.force_login(admin)
         response = client.get(REPORT_URL, {"term": old_term.pk})
         assert response.status_code == 200
-        assert "Old autumn, school year 2024-2025" in response.content.decode()
+        assert (
+            f"Old autumn, school year {SCHOOL.shifted(-2).name}"
+            in response.content.decode()
+        )
 
     @pytest.mark.parametrize("url", [REPORT_URL, CSV_URL])
     @pytest.mark.parametrize("term_id", ["999999", "abc"])
@@ -310,7 +313,7 @@ class TestCsv:
         assert response.status_code == 200
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"] == (
-            'attachment; filename="school-report-2026-2027-Autumn.csv"'
+            f'attachment; filename="school-report-{SCHOOL.name}-Autumn.csv"'
         )
         assert read_csv(response) == [
             [

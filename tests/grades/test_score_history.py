@@ -1,7 +1,5 @@
 """One score's detail page: its current value and every recorded change."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +8,7 @@ from grades.models import GradeChange
 from grades.services.scores import CellChange, scores_record
 from tests import factories
 from tests.grades.conftest import add_students
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +127,7 @@ class TestScoreHistoryContent:
         factories.EnrollmentFactory(
             student=leaver,
             classroom=classroom_subject.classroom,
-            withdrawn_on=datetime.date(2026, 10, 1),
+            withdrawn_on=SCHOOL.on(1),
         )
         client.force_login(teacher)
         response = client.get(history_url(classroom_subject, term, quiz, leaver))

@@ -1,4 +1,3 @@
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -21,6 +20,7 @@ from grades.term_grade_selectors import (
 )
 from tests import factories
 from tests.grades.conftest import add_students
+from tests.school_calendar import SCHOOL
 
 pytestmark = pytest.mark.django_db
 
@@ -167,8 +167,8 @@ class TestComputedPercent:
         spring = factories.TermFactory(
             school_year=school_year,
             name="Spring",
-            starts_on=datetime.date(2027, 2, 1),
-            ends_on=datetime.date(2027, 6, 30),
+            starts_on=SCHOOL.second_term_start,
+            ends_on=SCHOOL.year_end,
         )
         elsewhere = assessment(classroom_subject, spring, homework, "10")
         grade(student, counted, "8")
@@ -197,7 +197,7 @@ class TestComputedPercent:
         factories.EnrollmentFactory(
             student=leaver,
             classroom=classroom_subject.classroom,
-            withdrawn_on=datetime.date(2026, 10, 1),
+            withdrawn_on=SCHOOL.on(1),
         )
         sheet = term_grade_sheet(classroom_subject, term)
         assert [row.student for row in sheet.rows] == [student]
@@ -869,14 +869,14 @@ class TestAccess:
         self, client, subject_teacher, history, student, view
     ):
         other_year = factories.SchoolYearFactory(
-            name="2025-2026",
-            starts_on=datetime.date(2025, 9, 1),
-            ends_on=datetime.date(2026, 6, 30),
+            name=SCHOOL.shifted(-1).name,
+            starts_on=SCHOOL.shifted(-1).year_start,
+            ends_on=SCHOOL.shifted(-1).year_end,
         )
         old_term = factories.TermFactory(
             school_year=other_year,
-            starts_on=datetime.date(2025, 9, 1),
-            ends_on=datetime.date(2026, 1, 31),
+            starts_on=SCHOOL.shifted(-1).year_start,
+            ends_on=SCHOOL.shifted(-1).first_term_end,
         )
         client.force_login(subject_teacher)
         url = view_urls(history, old_term, student)[view]
@@ -910,7 +910,7 @@ def populate(classroom_subject, term, homework, size):
         for item in items:
             grade(student, item, str(index % 20))
     factories.EnrollmentFactory(
-        classroom=classroom_subject.classroom, withdrawn_on=datetime.date(2026, 10, 1)
+        classroom=classroom_subject.classroom, withdrawn_on=SCHOOL.on(1)
     )
     return students
 

@@ -17,13 +17,13 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.school.test_gunicorn import APP
+from tests.waiting import wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
@@ -302,14 +302,9 @@ class _EchoHeaders(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def wait_for_port(port, *, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.05)
-    return False
+def listens(port):
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture
@@ -334,7 +329,7 @@ def nginx_in_front_of_echo(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert wait_for_port(port, seconds=10), (tmp_path / "error.log").read_text()
+        assert wait_until(lambda: listens(port)), (tmp_path / "error.log").read_text()
         yield port
     finally:
         nginx.terminate()

@@ -7,12 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from tests.school.test_security import env_example
+from tests.waiting import READY_SECONDS, wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
@@ -89,24 +89,17 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def get_health(port):
+def get_health(port, *, timeout=READY_SECONDS):
+    """The health check's answer. A worker that is still loading the app answers
+    late, not never: the generous timeout tells a slow answer from a refusal."""
     url = f"http://127.0.0.1:{port}/health-check"
-    with urllib.request.urlopen(url, timeout=5) as response:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.status, response.headers["Content-Type"], response.read()
-
-
-def wait_for(predicate, *, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def answers(port):
     try:
-        return get_health(port)[0] == 200
+        return get_health(port, timeout=5)[0] == 200
     except (OSError, urllib.error.URLError):
         return False
 
@@ -135,7 +128,7 @@ def test_it_serves_and_reloads_on_hup_without_refusing(tmp_path):
             stderr=subprocess.STDOUT,
         )
     try:
-        assert wait_for(lambda: answers(port), seconds=30), log_path.read_text()
+        assert wait_until(lambda: answers(port)), log_path.read_text()
         status, content_type, body = get_health(port)
         assert status == 200
         assert content_type == "application/json"
@@ -144,12 +137,13 @@ def test_it_serves_and_reloads_on_hup_without_refusing(tmp_path):
         def booted():
             return log_path.read_text().count("Booting worker with pid")
 
-        assert wait_for(lambda: booted() == 2, seconds=30), log_path.read_text()
+        assert wait_until(lambda: booted() == 2), log_path.read_text()
         server.send_signal(signal.SIGHUP)
-        # Answered at once (old workers still serve)...
+        # Answered during the reload (old workers still serve)...
         assert get_health(port)[0] == 200
-        # ...and by the two new workers once they are up.
-        assert wait_for(lambda: booted() == 4, seconds=30), log_path.read_text()
+        # ...and by the two new workers once they are up. "Booting" is logged
+        # before a worker has loaded the app: the requests below may wait for it.
+        assert wait_until(lambda: booted() == 4), log_path.read_text()
         assert "Hang up: Master" in log_path.read_text()
         for _ in range(4):
             assert get_health(port)[0] == 200
@@ -157,7 +151,7 @@ def test_it_serves_and_reloads_on_hup_without_refusing(tmp_path):
     finally:
         server.terminate()
         try:
-            server.wait(timeout=35)
+            server.wait(timeout=READY_SECONDS)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=5)
