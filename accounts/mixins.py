@@ -6,27 +6,42 @@ Objects a user has no tie to are hidden by the selectors, which raise 404.
 """
 
 from django.contrib.auth.mixins import AccessMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured
 
 from accounts.models import Role
 
 
 class RoleRequiredMixin(AccessMixin):
-    """Allow only users whose role is in `allowed_roles` (staff always pass)."""
+    """Allow only active users whose role is in `allowed_roles` (staff always pass,
+    unless `staff_always_allowed` is off).
+
+    Like Django's `UserPassesTestMixin`: a visitor who is not signed in goes to the
+    login page, a signed-in user without the role gets 403 (`handle_no_permission`).
+    """
 
     allowed_roles: tuple[str, ...] = ()
     staff_always_allowed = True
 
+    def get_allowed_roles(self) -> tuple[str, ...]:
+        if not self.allowed_roles:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} is missing the allowed_roles attribute. "
+                f"Define {type(self).__name__}.allowed_roles, or override "
+                f"{type(self).__name__}.get_allowed_roles()."
+            )
+        return self.allowed_roles
+
     def has_role(self, user) -> bool:
+        allowed = self.get_allowed_roles()
+        if not (user.is_authenticated and user.is_active):
+            return False
         if self.staff_always_allowed and user.is_staff:
             return True
-        return user.role in self.allowed_roles
+        return user.role in allowed
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
         if not self.has_role(request.user):
-            raise PermissionDenied
+            return self.handle_no_permission()
         return super().dispatch(request, *args, **kwargs)
 
 

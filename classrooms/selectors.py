@@ -6,10 +6,11 @@ raises 404 rather than confirm it.
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 
+import policies
 from accounts.models import User
 from classrooms.models import Classroom, ClassroomSubject, Enrollment, SchoolYear, Term
 
@@ -37,13 +38,13 @@ class TeacherClasses:
 
 def classes_taught_by(teacher: User) -> TeacherClasses:
     homerooms = list(
-        Classroom.objects.filter(teacher=teacher)
+        Classroom.objects.filter(policies.classrooms_taught_by(teacher))
         .select_related("school_year")
         .prefetch_related(SUBJECTS_WITH_TEACHERS)
         .order_by("-school_year__starts_on", "grade_level", "name")
     )
     taught = list(
-        ClassroomSubject.objects.filter(teacher=teacher)
+        ClassroomSubject.objects.filter(policies.subjects_taught_by(teacher))
         .select_related("classroom__school_year", "subject")
         .order_by(
             "-classroom__school_year__starts_on", "classroom__name", "subject__name"
@@ -72,20 +73,7 @@ def all_classrooms() -> list[Classroom]:
 
 def visible_classrooms(user: User):
     """Classrooms the user has a tie to: teaches or is enrolled in now (staff: all)."""
-    if user.is_staff:
-        return Classroom.objects.all()
-    if user.is_teacher:
-        return Classroom.objects.filter(
-            Q(teacher=user)
-            | Q(
-                pk__in=ClassroomSubject.objects.filter(teacher=user).values("classroom")
-            )
-        )
-    if user.is_student:
-        return Classroom.objects.filter(
-            pk__in=Enrollment.objects.current().filter(student=user).values("classroom")
-        )
-    return Classroom.objects.none()
+    return Classroom.objects.filter(policies.classrooms_visible_to(user))
 
 
 def get_classroom_for_user(user: User, pk: int) -> Classroom:
@@ -99,14 +87,6 @@ def get_classroom_for_user(user: User, pk: int) -> Classroom:
     if classroom is None:
         raise Http404
     return classroom
-
-
-def can_see_roster(user: User, classroom: Classroom) -> bool:
-    if user.is_staff:
-        return True
-    return classroom.teacher_id == user.pk or any(
-        subject.teacher_id == user.pk for subject in classroom.subjects.all()
-    )
 
 
 @dataclass(frozen=True)

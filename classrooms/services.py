@@ -19,6 +19,7 @@ from django.db.models import DateField, Q, Value
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
+import policies
 from accounts.models import Role, User
 from classrooms.models import Classroom, Enrollment
 
@@ -35,7 +36,7 @@ class EnrollmentOutcome:
 
 
 def _require_staff(actor: User) -> None:
-    if not actor.is_staff:
+    if not policies.may_manage_enrollments(actor):
         raise PermissionDenied
 
 

@@ -1,5 +1,6 @@
 from django.views.generic import TemplateView
 
+import policies
 from accounts.mixins import MemberRequiredMixin, StaffRequiredMixin
 from classrooms import selectors
 from grades import report_batches
@@ -13,9 +14,9 @@ class MyClassesView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        if user.is_staff:
+        if policies.is_staff(user):
             context["all_classrooms"] = selectors.all_classrooms()
-        elif user.is_teacher:
+        elif policies.is_teacher(user):
             context["teacher_classes"] = selectors.classes_taught_by(user)
         else:
             context["student_classrooms"] = selectors.current_classes_of_student(user)
@@ -30,13 +31,16 @@ class ClassroomDetailView(MemberRequiredMixin, TemplateView):
         classroom = selectors.get_classroom_for_user(
             self.request.user, self.kwargs["pk"]
         )
-        context["classroom"] = classroom
-        if selectors.can_see_roster(self.request.user, classroom):
-            context["roster"] = selectors.roster_of(classroom)
         user = self.request.user
-        if user.is_staff or any(
-            subject.teacher_id == user.pk for subject in classroom.subjects.all()
-        ):
+        context["classroom"] = classroom
+        if policies.may_see_roster(user, classroom):
+            context["roster"] = selectors.roster_of(classroom)
+            context["gradable_subject_ids"] = {
+                subject.pk
+                for subject in classroom.subjects.all()
+                if policies.may_grade(user, subject)
+            }
+        if policies.may_request_class_batch(user, classroom):
             terms = report_batches.terms_of_classroom(classroom)
             context.update(batch_terms=terms, batch_term=current_term(terms))
         # A student's own published results; None (no query) for everyone else.

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+import policies
 from accounts.models import User
 from classrooms.models import Classroom, Enrollment, Term
 from classrooms.selectors import get_classroom_for_user
@@ -21,9 +22,7 @@ from grades.models import ReportBatch
 
 def get_classroom_for_batch(user: User, classroom_id: int) -> Classroom:
     classroom = get_classroom_for_user(user, classroom_id)
-    if not user.is_staff and not any(
-        subject.teacher_id == user.pk for subject in classroom.subjects.all()
-    ):
+    if not policies.may_request_class_batch(user, classroom):
         raise PermissionDenied
     return classroom
 
@@ -40,7 +39,7 @@ def get_batch_for_user(user: User, batch_id: int, *, with_pdf: bool = False):
     """The batch `user` asked for, or 404. The PDF's bytes only when wanted."""
     batches = ReportBatch.objects.select_related(
         "term__school_year", "classroom__school_year"
-    ).filter(pk=batch_id, requested_by=user)
+    ).filter(policies.batches_visible_to(user), pk=batch_id)
     if not with_pdf:
         batches = batches.defer("pdf")
     batch = batches.first()

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.http import Http404
 
-from accounts.models import Advising, User
+import policies
+from accounts.models import User
 from classrooms.models import ClassroomSubject, Enrollment, Term
 from grades import calc, report_cache
 from grades.models import Assessment, Category, Score, TermGrade
@@ -35,33 +36,19 @@ def get_student_for_report_card(viewer: User, student_id: int) -> User:
     The student comes annotated with `viewer_sees_all`: whether the viewer reads
     every line (the student, an advisor, staff) or only the lines they teach.
     """
-    if not viewer.is_authenticated:
-        raise Http404
-    students = User.objects.students().filter(pk=student_id)
-    if viewer.is_staff:
-        student = students.first()
-        sees_all = True
-    elif viewer.is_student:
-        student = students.filter(pk=viewer.pk).first()
-        sees_all = True
-    elif viewer.is_teacher:
-        advises = Advising.objects.filter(teacher=viewer, student=OuterRef("pk"))
-        teaches = Enrollment.objects.filter(
-            student=OuterRef("pk"),
-            classroom__subjects__teacher=viewer,
+    student = (
+        User.objects.filter(policies.report_cards_visible_to(viewer), pk=student_id)
+        .annotate(
+            sees_all=ExpressionWrapper(
+                policies.report_cards_seen_whole_by(viewer),
+                output_field=BooleanField(),
+            )
         )
-        student = (
-            students.annotate(advises=Exists(advises), teaches=Exists(teaches))
-            .filter(Q(advises=True) | Q(teaches=True))
-            .first()
-        )
-        sees_all = bool(student and student.advises)
-    else:
-        student = None
-        sees_all = False
+        .first()
+    )
     if student is None:
         raise Http404
-    student.viewer_sees_all = sees_all
+    student.viewer_sees_all = student.sees_all
     return student
 
 
@@ -70,9 +57,7 @@ def viewer_sees_all(viewer: User, student: User) -> bool:
     annotated = getattr(student, "viewer_sees_all", None)
     if annotated is not None:
         return annotated
-    if viewer.is_staff or viewer.pk == student.pk:
-        return True
-    return Advising.objects.filter(teacher=viewer, student=student).exists()
+    return policies.sees_whole_report_card(viewer, student)
 
 
 def terms_of_student(student: User) -> list[Term]:
@@ -205,7 +190,9 @@ def report_cards_of(
     them. The same number for one student or a grade level.
     """
     if complete_for is None:
-        complete_for = _students_seen_whole(viewer, students)
+        complete_for = policies.students_seen_whole_among(
+            viewer, [s.pk for s in students]
+        )
     by_student = _enrollments_in_term([s.pk for s in students], term)
     subjects = list(
         ClassroomSubject.objects.filter(
@@ -242,7 +229,11 @@ def report_cards_of(
         lines = lines_of[student.pk]
         if not complete:
             lines = [
-                line for line in lines if line.classroom_subject.teacher_id == viewer.pk
+                line
+                for line in lines
+                if policies.may_see_report_line(
+                    viewer, line.classroom_subject, whole=False
+                )
             ]
         shown = report_cache.digest(
             complete, [line.classroom_subject.pk for line in lines]
@@ -258,18 +249,6 @@ def report_cards_of(
             )
         )
     return cards
-
-
-def _students_seen_whole(viewer: User, students: list[User]) -> set[int]:
-    if viewer.is_staff:
-        return {s.pk for s in students}
-    if viewer.is_teacher:
-        return set(
-            Advising.objects.filter(
-                teacher=viewer, student_id__in=[s.pk for s in students]
-            ).values_list("student_id", flat=True)
-        )
-    return {viewer.pk} & {s.pk for s in students}
 
 
 def _enrollments_in_term(

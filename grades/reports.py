@@ -24,6 +24,7 @@ from fractions import Fraction
 
 from django.utils import timezone
 
+import policies
 from accounts.models import Advising, User
 from classrooms.models import ClassroomSubject, Enrollment, Term
 from classrooms.selectors import current_school_year
@@ -305,7 +306,7 @@ def advisee_overview(user: User, today=None) -> AdviseeOverview:
     """
     today = today or timezone.localdate()
     links = list(
-        Advising.objects.filter(teacher=user)
+        Advising.objects.filter(policies.advising_links_of(user))
         .select_related("student")
         .order_by("student__full_name", "student__email")
     )

@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
+import policies
 from accounts.models import User
 from classrooms.models import ClassroomSubject, Enrollment, Term
 from classrooms.selectors import visible_classrooms
@@ -34,9 +35,9 @@ from grades.models import (
 
 def gradable_subjects(user: User, classroom_id: int):
     """The classroom subjects of a classroom that `user` grades (staff: all)."""
-    subjects = ClassroomSubject.objects.filter(classroom_id=classroom_id)
-    if not user.is_staff:
-        subjects = subjects.filter(teacher=user)
+    subjects = ClassroomSubject.objects.filter(
+        policies.subjects_gradable_by(user), classroom_id=classroom_id
+    )
     return subjects.select_related(
         "subject", "classroom__school_year", "teacher"
     ).order_by("subject__name")

@@ -16,6 +16,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+import policies
 from accounts.models import User
 from classrooms.models import Classroom, ClassroomSubject, Enrollment, Term
 from grades import calc
@@ -517,7 +518,7 @@ def student_results(student: User, classroom: Classroom) -> StudentResults | Non
     published assessments, the student's scores on them (plus the classroom's
     subjects when they are not prefetched).
     """
-    if not student.is_student:
+    if not policies.may_see_own_results(student):
         return None
     subjects = list(classroom.subjects.all())
     terms = list(

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+import policies
 from accounts.models import User
 from classrooms.models import Classroom, Term
 from grades.models import ReportBatch, ReportBatchStatus
@@ -44,7 +45,7 @@ def report_batch_request(
     (staff) and enqueue the task that builds it."""
     if (classroom is None) == (grade_level is None):
         raise ValueError("A batch covers either a classroom or a grade level.")
-    if grade_level is not None and not actor.is_staff:
+    if grade_level is not None and not policies.may_request_grade_level_batch(actor):
         raise PermissionDenied
     if classroom is not None and term.school_year_id != classroom.school_year_id:
         raise ValidationError(
@@ -58,7 +59,8 @@ def report_batch_request(
         )
     with transaction.atomic():
         ReportBatch.objects.filter(
-            requested_by=actor, finished_at__lt=timezone.now() - KEPT_FOR
+            policies.batches_visible_to(actor),
+            finished_at__lt=timezone.now() - KEPT_FOR,
         ).delete()
         batch = ReportBatch.objects.create(
             requested_by=actor,

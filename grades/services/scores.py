@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import structlog
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import policies
 from accounts.models import User
 from classrooms.models import ClassroomSubject, Enrollment
 from grades import report_cache
@@ -124,6 +126,8 @@ def scores_record(
     value differs from both the loaded one and the typed one). Typing the value that
     is already stored is not a conflict, so a double submit is harmless.
     """
+    if not policies.may_grade(actor, classroom_subject):
+        raise PermissionDenied
     changes = list({change.cell: change for change in changes}.values())
     if not changes:
         return []

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import policies
 from accounts.models import User
 from classrooms.models import ClassroomSubject, Enrollment, Term
 from grades import calc, report_cache
@@ -80,7 +81,7 @@ def term_grade_snapshot(term_grade: TermGrade) -> dict:
 
 
 def _check_grader(actor: User, classroom_subject: ClassroomSubject) -> None:
-    if not (actor.is_staff or classroom_subject.teacher_id == actor.pk):
+    if not policies.may_grade(actor, classroom_subject):
         raise PermissionDenied
 
 
@@ -284,7 +285,8 @@ def term_grades_publish(
     Raises ValidationError, changing nothing, when the term is locked, or when a
     published line would change (or disappear) and `reason` is empty.
     """
-    _check_grader(actor, classroom_subject)
+    if not policies.may_publish(actor, classroom_subject):
+        raise PermissionDenied
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(

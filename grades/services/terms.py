@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+import policies
 from accounts.models import User
 from classrooms.models import Term
 
@@ -34,7 +35,7 @@ def term_unlock(*, actor: User, term: Term, reason: str) -> bool:
 
 
 def _set_locked(*, actor: User, term: Term, locked: bool, reason: str) -> bool:
-    if not actor.is_staff:
+    if not policies.may_lock_term(actor, term):
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:

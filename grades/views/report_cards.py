@@ -10,6 +10,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+import policies
 from accounts.mixins import MemberRequiredMixin, StudentRequiredMixin
 from grades import report_cards as selectors
 from grades.pdf import report_card_pdf
@@ -34,7 +35,7 @@ class ReportCardMixin:
             terms=terms,
             term=term,
             card=card,
-            own_card=student.pk == self.request.user.pk,
+            own_card=policies.is_own_report_card(self.request.user, student),
         )
         return context
 
