@@ -86,14 +86,14 @@ class ClassroomListFilter(RelatedIdListFilter):
 
     def queryset(self, request, queryset):
         queryset = super().queryset(request, queryset)
-        if not self.value():
+        if not self.value() or self.chosen_id is None:
             return queryset
         today = timezone.localdate()
         # One filter() call: the same join as the classroom's.
         return queryset.filter(
             Q(enrollments__withdrawn_on__isnull=True)
             | Q(enrollments__withdrawn_on__gt=today),
-            enrollments__classroom_id=int(self.value()),
+            enrollments__classroom_id=self.chosen_id,
         )
 
 
@@ -451,7 +451,7 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
     def get_urls(self):
         urls = [
             path(
-                "<int:object_id>/grade-history/",
+                "<id:object_id>/grade-history/",
                 self.admin_site.admin_view(self.grade_history_view),
                 name="accounts_user_grade_history",
             )

@@ -14,6 +14,7 @@ years in the file and their existing rows, and the students the file names.
 import datetime
 
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, widgets
@@ -27,6 +28,10 @@ from classrooms.models import (
     Subject,
 )
 from school.admin_import import PrefetchedResource, TextWidget, normalize_email, text
+from school.numbers import NotANumber, parse_whole_number
+
+# The grade level's column (a PositiveSmallIntegerField) holds no more.
+MAX_GRADE_LEVEL = 32767
 
 
 class LookupWidget(widgets.Widget):
@@ -70,14 +75,17 @@ class DateWidget(widgets.DateWidget):
 
 
 class WholeNumberWidget(widgets.Widget):
+    """A whole number as `school.numbers` reads one: "٦" or "1_000" is refused."""
+
     def clean(self, value, row=None, **kwargs):
         if not text(value):
             return None
         try:
-            return int(text(value))
-        except ValueError:
+            return parse_whole_number(text(value))
+        except NotANumber:
             raise ValueError(
-                gettext('"%(value)s" is not a whole number.') % {"value": text(value)}
+                gettext('"%(value)s" is not a whole number.')
+                % {"value": Truncator(text(value)).chars(20)}
             ) from None
 
     def render(self, value, obj=None, **kwargs):
@@ -190,6 +198,12 @@ class ClassroomResource(SchoolResource):
             errors["grade_level"] = [gettext("A classroom needs a grade level.")]
         elif instance.grade_level is not None and instance.grade_level < 0:
             errors["grade_level"] = [gettext("A grade level is not negative.")]
+        elif (
+            instance.grade_level is not None and instance.grade_level > MAX_GRADE_LEVEL
+        ):
+            errors["grade_level"] = [
+                gettext("A grade level is at most %(max)d.") % {"max": MAX_GRADE_LEVEL}
+            ]
         key = (text(row.get("school_year")), instance.name)
         self.check_unique_in_file(key, errors, "name")
 

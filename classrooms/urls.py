@@ -5,7 +5,7 @@ from classrooms import views
 urlpatterns = [
     path("classrooms/", views.MyClassesView.as_view(), name="my_classes"),
     path(
-        "classrooms/<int:pk>/",
+        "classrooms/<id:pk>/",
         views.ClassroomDetailView.as_view(),
         name="classroom_detail",
     ),

@@ -30,6 +30,7 @@ from grades.models import (
     TermGrade,
 )
 from school.admin_filters import RelatedIdListFilter
+from school.ids import parse_id
 
 logger = structlog.get_logger(__name__)
 
@@ -433,14 +434,14 @@ class ChangeClassroomListFilter(RelatedIdListFilter):
     )
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
+        if not self.value():
             return queryset
-        if not value.isdigit():
+        classroom_id = self.chosen_id
+        if classroom_id is None:
             return queryset.none()
         return queryset.filter(
-            Q(score__assessment__classroom_subject__classroom_id=int(value))
-            | Q(term_grade__classroom_subject__classroom_id=int(value))
+            Q(score__assessment__classroom_subject__classroom_id=classroom_id)
+            | Q(term_grade__classroom_subject__classroom_id=classroom_id)
         )
 
 
@@ -461,20 +462,20 @@ class StudentListFilter(admin.SimpleListFilter):
     parameter_name = "student"
 
     def lookups(self, request, model_admin):
-        value = self.value()
-        if not value or not value.isdigit():
+        student_id = parse_id(self.value())
+        if student_id is None:
             return []
-        student = User.objects.filter(pk=int(value), role=Role.STUDENT).first()
-        return [(value, str(student))] if student else []
+        student = User.objects.filter(pk=student_id, role=Role.STUDENT).first()
+        return [(self.value(), str(student))] if student else []
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
+        if not self.value():
             return queryset
-        if not value.isdigit():
+        student_id = parse_id(self.value())
+        if student_id is None:
             return queryset.none()
         return queryset.filter(
-            Q(score__student_id=int(value)) | Q(term_grade__student_id=int(value))
+            Q(score__student_id=student_id) | Q(term_grade__student_id=student_id)
         )
 
 

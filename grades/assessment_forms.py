@@ -5,10 +5,11 @@ decide and report problems keyed by these same field names, which the views put
 back on the form (`form.add_error(None, error)`).
 
 Decimal fields take a dot or a comma as the decimal mark ("12.5", "12,5") whatever
-the page's language: teachers type both, and neither is a thousands separator here.
+the page's language: teachers type both, and neither is a thousands separator here
+(`school.numbers` has the rule). Objects chosen by id (term, category) and the
+students' keys of the score page are ids by `school.ids`.
 """
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,25 +17,26 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from classrooms.models import ClassroomSubject, Term
+from grades.forms import parse_version
 from grades.models import Category
 from grades.services.scores import CellChange
+from school.ids import IdChoiceField, MalformedId, parse_id
+from school.numbers import DecimalInputField
 
-_ONE_COMMA = re.compile(r"^\s*-?[0-9]*,[0-9]*\s*$")
+MALFORMED_STUDENT = _(
+    "The page sent a score for a student it does not list. Reload the page and "
+    "try again."
+)
 
 
-class DecimalMarkField(forms.DecimalField):
-    """A DecimalField that reads "12,5" as 12.5 and shows 20.00 as "20"."""
+class DecimalMarkField(DecimalInputField):
+    """A number typed in a text box: "12,5" is 12.5, and 20.00 shows as "20"."""
 
     widget = forms.TextInput
 
     def __init__(self, **kwargs):
         kwargs.setdefault("localize", False)
         super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if isinstance(value, str) and _ONE_COMMA.match(value):
-            value = value.replace(",", ".")
-        return super().to_python(value)
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
@@ -68,14 +70,14 @@ class CategoryForm(forms.Form):
     )
 
 
-class TermChoiceField(forms.ModelChoiceField):
+class TermChoiceField(IdChoiceField):
     def label_from_instance(self, obj):
         if obj.locked:
             return _("%(term)s (locked)") % {"term": obj.name}
         return obj.name
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class CategoryChoiceField(IdChoiceField):
     def label_from_instance(self, obj):
         return obj.name
 
@@ -125,9 +127,10 @@ class PublishForm(forms.Form):
 # (points as loaded), `v-<student>` (the score's version, empty when there was
 # none), `m-<student>` (comment typed now) and `mo-<student>` (comment as loaded).
 # A student whose points and comment both equal what was loaded is not a change;
-# an unchanged comment travels as None so that it is left alone.
+# an unchanged comment travels as None so that it is left alone. A field with one
+# of these prefixes whose key is not an id makes the post a bad request (400).
 
-STUDENT_FIELD = re.compile(r"^c-(\d+)$")
+STUDENT_PREFIXES = ("mo-", "c-", "o-", "v-", "m-")
 
 
 def clean_comment(text: str) -> str:
@@ -144,20 +147,32 @@ class TypedScore:
     comment_original: str
 
 
+def _student_keys(post) -> list[tuple[str, int]]:
+    """(key as posted, student id) of every `c-` field, every key checked."""
+    keys = []
+    for name in post:
+        prefix = next((p for p in STUDENT_PREFIXES if name.startswith(p)), None)
+        if prefix is None:
+            continue
+        student_id = parse_id(name.removeprefix(prefix))
+        if student_id is None:
+            raise MalformedId(MALFORMED_STUDENT)
+        if prefix == "c-":
+            keys.append((name.removeprefix(prefix), student_id))
+    return keys
+
+
 def typed_scores(post) -> dict[int, TypedScore]:
     """Every student's posted fields, to show them again exactly as typed."""
     typed = {}
-    for name in post:
-        match = STUDENT_FIELD.match(name)
-        if match:
-            key = match[1]
-            typed[int(key)] = TypedScore(
-                text=post.get(f"c-{key}", ""),
-                original=post.get(f"o-{key}", ""),
-                version=post.get(f"v-{key}", ""),
-                comment=post.get(f"m-{key}", ""),
-                comment_original=post.get(f"mo-{key}", ""),
-            )
+    for key, student_id in _student_keys(post):
+        typed[student_id] = TypedScore(
+            text=post.get(f"c-{key}", ""),
+            original=post.get(f"o-{key}", ""),
+            version=post.get(f"v-{key}", ""),
+            comment=post.get(f"m-{key}", ""),
+            comment_original=post.get(f"mo-{key}", ""),
+        )
     return typed
 
 
@@ -169,13 +184,12 @@ def score_changes(post, assessment_id: int) -> list[CellChange]:
         comment_changed = comment != clean_comment(typed.comment_original)
         if not (points_changed or comment_changed):
             continue
-        version = typed.version.strip()
         changes.append(
             CellChange(
                 student_id=student_id,
                 assessment_id=assessment_id,
                 text=typed.text,
-                version=int(version) if version.isdigit() else None,
+                version=parse_version(typed.version),
                 comment=comment if comment_changed else None,
             )
         )

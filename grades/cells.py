@@ -1,12 +1,12 @@
 """What a teacher types in one gradebook cell, and back.
 
 Accepted: nothing (blank, not graded yet), EX (excused), M (missing), or a number
-of points from 0 to the assessment's maximum with at most two decimals, the
-decimal mark a dot or a comma ("17.5", "17,5"). No thousand separators, exponents,
-signs other than a leading minus (reported as negative), NaN or infinity.
+of points from 0 to the assessment's maximum with at most two decimals, read by
+`school.numbers.parse_decimal` like every number people type in the portal: ASCII
+digits, the decimal mark a dot or a comma ("17.5", "17,5"). No thousand separators,
+exponents, signs other than a leading minus (reported as negative), NaN or infinity.
 """
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,13 +15,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from grades import calc
+from school.numbers import NotANumber, decimals_typed, parse_decimal
 
 MISSING = "M"
 EXCUSED = "EX"
 
 _CENT = Decimal("0.01")
-# Digits with at most one decimal mark, an optional leading minus; ASCII only.
-_NUMBER = re.compile(r"(-?)([0-9]*)(?:[.,]([0-9]*))?", re.ASCII)
 _SHOWN_TEXT_CHARS = 20
 
 
@@ -54,19 +53,19 @@ def parse_cell(text: str, max_points: Decimal) -> CellValue:
     if stripped.upper() == MISSING:
         return CellValue(state=calc.MISSING, points=None)
 
-    match = _NUMBER.fullmatch(stripped)
-    if match is None or not (match[2] or match[3]):
+    try:
+        typed = parse_decimal(stripped)
+    except NotANumber:
         raise CellError(
             "not_a_number",
             _("“%(text)s” is not a score: type a number, EX (excused) or M (missing).")
             % {"text": Truncator(stripped).chars(_SHOWN_TEXT_CHARS)},
-        )
-    sign, whole, fraction = match[1], match[2] or "0", match[3] or ""
-    points = Decimal(f"{whole}.{fraction or '0'}")
-    if sign and points:
+        ) from None
+    if typed < 0:
         raise CellError("negative", _("Points cannot be negative."))
+    points = abs(typed)  # "-0" is 0
     # Typed digits count, trailing zeros too: "1,000" is not read as 1.
-    if len(fraction) > 2:
+    if decimals_typed(points) > 2:
         raise CellError("too_precise", _("Use at most two decimals."))
     if points > max_points:
         raise CellError(

@@ -29,12 +29,14 @@ from django.core import signing
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.formats import number_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from grades import calc
 from grades.cells import CellError, format_cell, parse_cell
 from grades.services.scores import CellChange
+from school.ids import parse_id
 
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = 2000
@@ -43,6 +45,8 @@ BOM = "\ufeff"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = (",", ";", "\t")
 
+# `\d` on purpose: "[#٦]" is caught as a column and refused (its id is read by
+# school.ids), rather than skipped as if it named no assessment.
 _ASSESSMENT_ID = re.compile(r"\[#(\d+)\]")
 _UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
 _NOT_ASCII_SAFE = re.compile(r"[^A-Za-z0-9 ._()\-]+")
@@ -331,7 +335,7 @@ def _columns(header, assessments_by_id):
         ids = _ASSESSMENT_ID.findall(heading)
         if not ids:
             continue
-        assessment_id = int(ids[-1])
+        assessment_id = parse_id(ids[-1])
         assessment = assessments_by_id.get(assessment_id)
         if assessment is None:
             problems.append(
@@ -339,7 +343,7 @@ def _columns(header, assessments_by_id):
                     "The column “%(heading)s” names an assessment that is not in "
                     "this gradebook (#%(id)s)."
                 )
-                % {"heading": heading, "id": assessment_id}
+                % {"heading": heading, "id": Truncator(ids[-1]).chars(20)}
             )
             continue
         if assessment_id in seen:

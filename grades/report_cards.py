@@ -28,6 +28,7 @@ from grades import calc, report_cache
 from grades.models import Assessment, Category, Score, TermGrade
 from grades.selectors import current_term
 from grades.term_grade_selectors import PublishedScore
+from school.ids import id_or_404
 
 
 def get_student_for_report_card(viewer: User, student_id: int) -> User:
@@ -80,10 +81,7 @@ def get_term_of(terms: list[Term], term_id: int | str | None) -> Term | None:
     """
     if term_id in (None, ""):
         return current_term(terms)
-    try:
-        wanted = int(term_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    wanted = id_or_404(term_id)
     for term in terms:
         if term.pk == wanted:
             return term

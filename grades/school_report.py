@@ -45,6 +45,7 @@ from grades import calc, report_cache
 from grades.models import ReportVersion, TermGrade
 from grades.reports import passing_mark
 from grades.selectors import current_term, grade_bands
+from school.ids import id_or_404
 
 GRADE_LEVEL = "grade_level"
 CLASSROOM = "classroom"
@@ -135,10 +136,7 @@ def get_report_term(terms: list[Term], term_id: str | None, today=None) -> Term 
     """
     if term_id in (None, ""):
         return current_term(terms, today)
-    try:
-        wanted = int(term_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    wanted = id_or_404(term_id)
     for term in terms:
         if term.pk == wanted:
             return term

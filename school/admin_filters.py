@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 
+from school.ids import parse_id
+
 
 class RelatedIdListFilter(admin.SimpleListFilter):
     """Filter by one related row: its choices in one query, the filter by its id.
@@ -14,7 +16,8 @@ class RelatedIdListFilter(admin.SimpleListFilter):
     - `field_path`: the lookup from the listed model to the related row; the list
       keeps the objects whose `<field_path>_id` is the chosen id.
 
-    A value that is not an id (someone typed it into the URL) matches nothing.
+    A value that is not an id by `school.ids` (someone typed it into the URL:
+    "²", "٦", a 5,000-digit number) matches nothing; `chosen_id` is None for it.
     """
 
     choices_queryset: QuerySet | None = None
@@ -25,10 +28,13 @@ class RelatedIdListFilter(admin.SimpleListFilter):
         rows = self.choices_queryset.all()
         return [(str(row.pk), str(row)) for row in rows]
 
+    @property
+    def chosen_id(self) -> int | None:
+        return parse_id(self.value())
+
     def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
+        if not self.value():
             return queryset
-        if not value.isdigit():
+        if self.chosen_id is None:
             return queryset.none()
-        return queryset.filter(**{f"{self.field_path}_id": int(value)})
+        return queryset.filter(**{f"{self.field_path}_id": self.chosen_id})

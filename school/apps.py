@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SchoolConfig(AppConfig):
     name = "school"
     verbose_name = _("School portal")
+
+    def ready(self):
+        from django.urls import register_converter
+
+        from school.ids import IdConverter
+
+        # `<id:name>` in every app's URLs; registered before any URLconf loads.
+        register_converter(IdConverter, "id")

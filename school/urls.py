@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("grades.urls")),
 ]
 
+handler400 = "school.views.bad_request"
 handler500 = "school.views.server_error"

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from school.health import check_services
+from school.ids import MalformedId
 
 logger = structlog.get_logger(__name__)
 
@@ -58,6 +59,17 @@ def too_many_requests(request, exception):
     )
     response["Retry-After"] = str(retry_after)
     return response
+
+
+def bad_request(request, exception):
+    """The 400 handler: a malformed id says what was wrong, in the reader's language.
+
+    Other 400s (a bad Host header...) keep Django's page, rendered without the
+    request: the request itself may be what is wrong.
+    """
+    if isinstance(exception, MalformedId):
+        return render(request, "400.html", {"message": exception.message}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def server_error(request):

@@ -2,7 +2,7 @@ from django.urls import path
 
 from grades.views import assessments as views
 
-SUBJECT = "classrooms/<int:classroom_id>/subjects/<int:subject_id>/"
+SUBJECT = "classrooms/<id:classroom_id>/subjects/<id:subject_id>/"
 
 urlpatterns = [
     path(
@@ -11,12 +11,12 @@ urlpatterns = [
         name="gradebook_categories",
     ),
     path(
-        SUBJECT + "categories/<int:pk>/edit/",
+        SUBJECT + "categories/<id:pk>/edit/",
         views.CategoryUpdateView.as_view(),
         name="category_edit",
     ),
     path(
-        SUBJECT + "categories/<int:pk>/delete/",
+        SUBJECT + "categories/<id:pk>/delete/",
         views.CategoryDeleteView.as_view(),
         name="category_delete",
     ),
@@ -31,27 +31,27 @@ urlpatterns = [
         name="assessments_archived",
     ),
     path(
-        SUBJECT + "assessments/<int:pk>/",
+        SUBJECT + "assessments/<id:pk>/",
         views.AssessmentDetailView.as_view(),
         name="assessment_detail",
     ),
     path(
-        SUBJECT + "assessments/<int:pk>/edit/",
+        SUBJECT + "assessments/<id:pk>/edit/",
         views.AssessmentUpdateView.as_view(),
         name="assessment_update",
     ),
     path(
-        SUBJECT + "assessments/<int:pk>/delete/",
+        SUBJECT + "assessments/<id:pk>/delete/",
         views.AssessmentDeleteView.as_view(),
         name="assessment_delete",
     ),
     path(
-        SUBJECT + "assessments/<int:pk>/restore/",
+        SUBJECT + "assessments/<id:pk>/restore/",
         views.AssessmentRestoreView.as_view(),
         name="assessment_restore",
     ),
     path(
-        SUBJECT + "assessments/<int:pk>/publish/",
+        SUBJECT + "assessments/<id:pk>/publish/",
         views.AssessmentPublishView.as_view(),
         name="assessment_publish",
     ),

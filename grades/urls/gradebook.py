@@ -4,12 +4,12 @@ from grades.views import gradebook
 
 urlpatterns = [
     path(
-        "classrooms/<int:classroom_id>/gradebook/",
+        "classrooms/<id:classroom_id>/gradebook/",
         gradebook.GradebookView.as_view(),
         name="gradebook",
     ),
     path(
-        "classrooms/<int:classroom_id>/gradebook/cells/",
+        "classrooms/<id:classroom_id>/gradebook/cells/",
         gradebook.CellSaveView.as_view(),
         name="gradebook_cells",
     ),

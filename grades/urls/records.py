@@ -4,23 +4,23 @@ from grades.views import records
 
 urlpatterns = [
     path(
-        "classrooms/<int:classroom_id>/gradebook/export.csv",
+        "classrooms/<id:classroom_id>/gradebook/export.csv",
         records.GradebookExportView.as_view(),
         name="gradebook_export",
     ),
     path(
-        "classrooms/<int:classroom_id>/gradebook/import/",
+        "classrooms/<id:classroom_id>/gradebook/import/",
         records.GradebookImportView.as_view(),
         name="gradebook_import",
     ),
     path(
-        "classrooms/<int:classroom_id>/gradebook/import/confirm/",
+        "classrooms/<id:classroom_id>/gradebook/import/confirm/",
         records.GradebookImportConfirmView.as_view(),
         name="gradebook_import_confirm",
     ),
     path(
-        "classrooms/<int:classroom_id>/gradebook/scores/<int:assessment_id>/"
-        "<int:student_id>/",
+        "classrooms/<id:classroom_id>/gradebook/scores/<id:assessment_id>/"
+        "<id:student_id>/",
         records.ScoreHistoryView.as_view(),
         name="score_history",
     ),

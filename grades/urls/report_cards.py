@@ -4,12 +4,12 @@ from grades.views import report_cards
 
 urlpatterns = [
     path(
-        "students/<int:student_id>/report-card/",
+        "students/<id:student_id>/report-card/",
         report_cards.StudentReportCardView.as_view(),
         name="student_report_card",
     ),
     path(
-        "students/<int:student_id>/report-card/<int:term_id>.pdf",
+        "students/<id:student_id>/report-card/<id:term_id>.pdf",
         report_cards.ReportCardPdfView.as_view(),
         name="report_card_pdf",
     ),

@@ -5,8 +5,8 @@ from grades.views import reports
 # `subject_id` is the ClassroomSubject's id, as the gradebook's `?subject=`.
 urlpatterns = [
     path(
-        "classrooms/<int:classroom_id>/subjects/<int:subject_id>/"
-        "terms/<int:term_id>/report/",
+        "classrooms/<id:classroom_id>/subjects/<id:subject_id>/"
+        "terms/<id:term_id>/report/",
         reports.ClassReportView.as_view(),
         name="class_report",
     ),

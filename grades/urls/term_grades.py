@@ -3,8 +3,8 @@ from django.urls import path
 from grades.views import term_grades
 
 # `subject_id` is the ClassroomSubject's id, as the gradebook's `?subject=`.
-_SUBJECT = "classrooms/<int:classroom_id>/subjects/<int:subject_id>/"
-_TERM_GRADES = _SUBJECT + "terms/<int:term_id>/grades/"
+_SUBJECT = "classrooms/<id:classroom_id>/subjects/<id:subject_id>/"
+_TERM_GRADES = _SUBJECT + "terms/<id:term_id>/grades/"
 
 urlpatterns = [
     path(
@@ -19,12 +19,12 @@ urlpatterns = [
         name="term_grades_publish",
     ),
     path(
-        _TERM_GRADES + "<int:student_id>/",
+        _TERM_GRADES + "<id:student_id>/",
         term_grades.TermGradeDetailView.as_view(),
         name="term_grade_detail",
     ),
     path(
-        "terms/<int:term_id>/lock/",
+        "terms/<id:term_id>/lock/",
         term_grades.TermLockView.as_view(),
         name="term_lock",
     ),

@@ -3,11 +3,6 @@ from grades import selectors
 from grades.ratelimits import enforce_grade_write_limit
 
 
-def int_or_none(raw: str | None) -> int | None:
-    """A query-string id, or None when it is missing or not a number."""
-    return int(raw) if raw and raw.isdigit() else None
-
-
 class GradingAccessMixin(MemberRequiredMixin):
     """Every gradebook page: the classroom subject the user grades, or 404 / 403.
 

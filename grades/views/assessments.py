@@ -34,7 +34,8 @@ from grades.cells import format_cell
 from grades.models import Assessment, Category, Score, ScoreState
 from grades.services import assessments as services
 from grades.services.scores import CellProblem, GridRejected, scores_record
-from grades.views.access import GradingAccessMixin, int_or_none
+from grades.views.access import GradingAccessMixin
+from school.ids import parse_id
 
 # ---------------------------------------------------------------------------
 # Display rows of the per-assessment page (its reads are in grades.selectors).
@@ -113,8 +114,9 @@ class ClassroomSubjectMixin(GradingAccessMixin):
 
     @property
     def term_id(self) -> int | None:
-        """The gradebook term to go back to (the gradebook checks it is valid)."""
-        return int_or_none(self.request.GET.get("term"))
+        """The gradebook term to go back to (the gradebook checks it is valid);
+        None without one or with one that is not an id."""
+        return parse_id(self.request.GET.get("term"))
 
     def subject_url(self, name, *args, term_id=None):
         url = reverse(
@@ -298,7 +300,7 @@ class AssessmentCreateView(ServiceFormMixin, ClassroomSubjectMixin, FormView):
                 "pk",
                 None,
             ),
-            "category": int_or_none(self.request.GET.get("category")),
+            "category": parse_id(self.request.GET.get("category")),
         }
 
     def get_context_data(self, **kwargs):

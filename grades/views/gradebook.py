@@ -17,9 +17,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from grades import selectors
-from grades.forms import cell_key, grid_changes, typed_values
-from grades.services.scores import CellChange, CellProblem, GridRejected, scores_record
-from grades.views.access import GradingAccessMixin, int_or_none
+from grades.forms import cell_key, grid_changes, posted_cell, typed_values
+from grades.services.scores import CellProblem, GridRejected, scores_record
+from grades.views.access import GradingAccessMixin
+from school.ids import MalformedId, parse_id
 
 logger = structlog.get_logger(__name__)
 
@@ -137,14 +138,18 @@ def _display_rows(rows, typed, problems, locked):
 
 
 class GradebookMixin(GradingAccessMixin):
-    """Finds the classroom subject and term from the URL and query string."""
+    """Finds the classroom subject and term from the URL and query string.
+
+    Both are optional: without one (or with one that is not an id) the page shows
+    the first subject the user grades and the current term. An id of neither is 404.
+    """
 
     def classroom_subject_id(self, request, kwargs):
-        return int_or_none(request.GET.get("subject"))
+        return parse_id(request.GET.get("subject"))
 
     def load_objects(self, request, kwargs):
         self.terms = selectors.terms_of(self.classroom_subject)
-        term_id = int_or_none(request.GET.get("term"))
+        term_id = parse_id(request.GET.get("term"))
         if term_id is None:
             self.term = selectors.current_term(self.terms)
         else:
@@ -267,20 +272,12 @@ class CellSaveView(GradebookMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        changes = []
-        for key in request.POST.getlist("cell"):
-            student_id, _sep, assessment_id = key.partition("-")
-            if not (student_id.isdigit() and assessment_id.isdigit()):
-                return JsonResponse({"error": _("Malformed cell.")}, status=400)
-            version = request.POST.get(f"v-{key}", "")
-            changes.append(
-                CellChange(
-                    student_id=int(student_id),
-                    assessment_id=int(assessment_id),
-                    text=request.POST.get(f"c-{key}", ""),
-                    version=int(version) if version.isdigit() else None,
-                )
-            )
+        try:
+            changes = [
+                posted_cell(request.POST, key) for key in request.POST.getlist("cell")
+            ]
+        except MalformedId as error:
+            return JsonResponse({"error": str(error.message)}, status=400)
         try:
             saved = scores_record(
                 actor=request.user,

@@ -26,11 +26,11 @@ from grades import report_batches as selectors
 from grades.models import ReportBatchStatus
 from grades.ratelimits import enforce_report_batch_limit
 from grades.services.report_batches import report_batch_request
-from grades.views.access import int_or_none
+from school.ids import id_or_404, parse_id
 
 
 def _term_among(terms, term_id) -> Term:
-    wanted = int_or_none(term_id)
+    wanted = id_or_404(term_id)
     for term in terms:
         if term.pk == wanted:
             return term
@@ -69,10 +69,10 @@ class GradeLevelReportBatchView(StaffRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        term = Term.objects.filter(pk=int_or_none(request.POST.get("term"))).first()
+        term = Term.objects.filter(pk=id_or_404(request.POST.get("term"))).first()
         if term is None:
             raise Http404
-        grade_level = int_or_none(request.POST.get("grade_level"))
+        grade_level = parse_id(request.POST.get("grade_level"))
         if grade_level not in selectors.grade_levels_of(term):
             messages.error(
                 request, _("No class of that grade level in this term's school year.")

@@ -5,7 +5,6 @@ The subject's teacher and staff enter; the selectors answer 404 to outsiders and
 403 to members of the class who do not grade this subject.
 """
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,16 +31,20 @@ from grades.services.term_grades import (
 )
 from grades.services.terms import term_lock, term_unlock
 from grades.views.access import GradingAccessMixin
+from school.numbers import NotANumber, decimals_typed, parse_decimal
 
 COMMENT_MAX_LENGTH = 2000
-_PERCENT = re.compile(r"(-?)([0-9]*)(?:[.,]([0-9]*))?", re.ASCII)
 
 # ---------------------------------------------------------------------------
 # Forms
 
 
 class PercentField(forms.Field):
-    """A percentage from 0 to 100 with at most one decimal; "87.5" or "87,5"."""
+    """A percentage from 0 to 100 with at most one decimal; "87.5" or "87,5".
+
+    Read by `school.numbers.parse_decimal`; decimals count as typed, as in the
+    gradebook's cells ("87,50" and "1,000" have too many).
+    """
 
     widget = forms.TextInput(
         attrs={"inputmode": "decimal", "size": "5", "autocomplete": "off"}
@@ -59,19 +62,19 @@ class PercentField(forms.Field):
         text = (value or "").strip().removesuffix("%").strip()
         if not text:
             return None
-        match = _PERCENT.fullmatch(text)
-        if match is None or not (match[2] or match[3]):
+        try:
+            number = parse_decimal(text)
+        except NotANumber:
             raise ValidationError(
                 self.error_messages["invalid"],
                 code="invalid",
                 params={"value": Truncator(text).chars(20)},
-            )
-        number = Decimal(f"{match[1]}{match[2] or '0'}.{match[3] or '0'}")
+            ) from None
         if not Decimal(0) <= number <= Decimal(100):
             raise ValidationError(self.error_messages["range"], code="range")
-        if number != number.quantize(Decimal("0.1")):
+        if decimals_typed(number) > 1:
             raise ValidationError(self.error_messages["precision"], code="precision")
-        return number.quantize(Decimal("0.1"))
+        return abs(number).quantize(Decimal("0.1"))
 
 
 class TermGradeRowForm(forms.Form):

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from school.ids import IdConverter
+
 pytestmark = pytest.mark.django_db
 
 PUBLIC_URL_NAMES = {
@@ -40,7 +42,7 @@ def sample_kwargs(pattern):
     kwargs = {}
     for name in pattern.pattern.regex.groupindex:
         converter = converters.get(name)
-        kwargs[name] = 1 if converter and converter.regex == "[0-9]+" else "x"
+        kwargs[name] = 1 if isinstance(converter, IdConverter) else "x"
     return kwargs
 
 
