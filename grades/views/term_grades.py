@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+import policies
 from accounts.mixins import StaffRequiredMixin
 from grades import selectors
 from grades import term_grade_selectors as tg_selectors
@@ -251,6 +252,7 @@ class TermGradesView(TermGradesMixin, TemplateView):
                 auto_id="lock_%s",
             ),
             lock_next=self.term_grades_url(),
+            may_lock_term=policies.may_lock_term(self.request.user, self.term),
             gradebook_url=reverse(
                 "gradebook", args=[self.classroom_subject.classroom_id]
             )
