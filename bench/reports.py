@@ -59,7 +59,11 @@ def main():
         term = terms_of(classroom_subject)[0]
         for subject in classroom.subjects.select_related("teacher"):
             term_grades_publish(
-                actor=subject.teacher, classroom_subject=subject, term=term, reason=""
+                actor=subject.teacher,
+                request_id="",
+                classroom_subject=subject,
+                term=term,
+                reason="",
             )
         student = Enrollment.objects.filter(classroom=classroom).first().student
         admin = User.objects.filter(role=Role.ADMIN).first()

@@ -80,10 +80,6 @@ def _jsonable(value):
     return value
 
 
-def _current_request_id() -> str:
-    return str(structlog.contextvars.get_contextvars().get("request_id", ""))[:64]
-
-
 class LockedTermFormMixin:
     """A locked term takes no more grade changes, from the admin either."""
 
@@ -138,7 +134,7 @@ class AuditedGradeAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
             before=before,
             after=self.snapshot(obj),
             reason=ADMIN_CHANGE_REASON,
-            request_id=_current_request_id(),
+            request_id=request.request_id,
         )
         logger.info(
             "grade_changed_in_admin",

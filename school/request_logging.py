@@ -3,7 +3,7 @@
 The id comes from the X-Request-ID header only when the request came through a
 trusted proxy (TRUSTED_PROXIES) and the id looks sane; otherwise it is a new uuid4.
 It is bound to structlog's context for the whole request, so every event of the
-request (and the audit rows, through school.context.current_request_id) carries it,
+request (and the audit rows, through `request.request_id`) carries it,
 and it is sent back in the X-Request-ID response header.
 
 Nothing here reads headers beyond the request id and the user agent, nor any body:
@@ -66,6 +66,8 @@ class RequestLoggingMiddleware:
         # request's context may leak into this one.
         structlog.contextvars.clear_contextvars()
         request_id = request_id_for(request)
+        # Writes record it in their audit rows: views pass it to the services.
+        request.request_id = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         try:

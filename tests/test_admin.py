@@ -581,6 +581,7 @@ def test_a_score_changed_in_the_admin_is_versioned_and_audited(
     assert change.changed_by == admin
     assert change.before["points"] == "15.00"
     assert change.after["points"] == "18"
+    assert change.request_id == response["X-Request-ID"]
 
 
 def test_it_rejects_points_above_the_maximum_in_the_admin(admin_role_client, school):

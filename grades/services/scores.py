@@ -22,7 +22,6 @@ from classrooms.models import ClassroomSubject, Enrollment
 from grades import report_cache
 from grades.cells import CellError, CellValue, format_cell, parse_cell
 from grades.models import Assessment, GradeChange, Score, ScoreState
-from school.context import current_request_id
 
 logger = structlog.get_logger(__name__)
 
@@ -114,6 +113,7 @@ def _parse_changes(changes, assessments, enrolled_ids):
 def scores_record(
     *,
     actor: User,
+    request_id: str,
     classroom_subject: ClassroomSubject,
     changes: Sequence[CellChange],
     reason: str = "",
@@ -135,7 +135,9 @@ def scores_record(
         try:
             with transaction.atomic():
                 parsed = _checked_changes(classroom_subject, changes)
-                return _write_scores(actor, classroom_subject, changes, parsed, reason)
+                return _write_scores(
+                    actor, request_id, classroom_subject, changes, parsed, reason
+                )
         except IntegrityError:
             # Another save created one of these scores between our read and our
             # insert; the second attempt sees it and compares versions.
@@ -182,7 +184,9 @@ def _checked_changes(classroom_subject, changes) -> dict[Cell, CellValue]:
     return parsed
 
 
-def _write_scores(actor, classroom_subject, changes, parsed, reason) -> list[SavedCell]:
+def _write_scores(
+    actor, request_id, classroom_subject, changes, parsed, reason
+) -> list[SavedCell]:
     existing = {
         (score.student_id, score.assessment_id): score
         for score in Score.objects.select_for_update(of=("self",))
@@ -240,7 +244,7 @@ def _write_scores(actor, classroom_subject, changes, parsed, reason) -> list[Sav
         _update_scores(to_update, actor, now)
     if to_create:
         Score.objects.bulk_create(to_create)
-    _record_changes(audits, actor, now, reason, current_request_id())
+    _record_changes(audits, actor, now, reason, request_id)
     saved.extend(_saved(score) for score, _before in audits)
     changed = len(audits)
     if changed:

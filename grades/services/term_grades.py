@@ -29,7 +29,6 @@ from grades.models import GradeChange, TermGrade
 from grades.selectors import grade_bands
 from grades.tasks import enqueue_in_transaction, send_term_grades_published
 from grades.term_grade_selectors import effective_grade, term_inputs
-from school.context import current_request_id
 
 logger = structlog.get_logger(__name__)
 
@@ -158,6 +157,7 @@ def _clean_edit(edit: TermGradeEdit, name: str) -> tuple[TermGradeEdit, list]:
 def term_grades_update(
     *,
     actor: User,
+    request_id: str,
     classroom_subject: ClassroomSubject,
     term: Term,
     changes: Sequence[TermGradeEdit],
@@ -251,7 +251,7 @@ def term_grades_update(
             audits.append(
                 (term_grade, before, edit.override_reason if overridden else "")
             )
-        _write(actor, to_create, to_update, _EDITED_FIELDS, audits)
+        _write(actor, request_id, to_create, to_update, _EDITED_FIELDS, audits)
         count = len(audits)
         transaction.on_commit(
             lambda: logger.info(
@@ -268,6 +268,7 @@ def term_grades_update(
 def term_grades_publish(
     *,
     actor: User,
+    request_id: str,
     classroom_subject: ClassroomSubject,
     term: Term,
     reason: str = "",
@@ -359,7 +360,7 @@ def term_grades_publish(
                 % {"count": republished},
                 code="reason_required",
             )
-        _write(actor, to_create, to_update, _PUBLISHED_FIELDS, audits)
+        _write(actor, request_id, to_create, to_update, _PUBLISHED_FIELDS, audits)
         # Students whose line is new or changed (not withdrawn) get an email; the
         # task is enqueued in this transaction: a rollback sends nothing.
         notify = sorted(tg.student_id for tg, _b, _r in audits if tg.published_at)
@@ -384,7 +385,7 @@ def term_grades_publish(
     return result
 
 
-def _write(actor, to_create, to_update, fields, audits):
+def _write(actor, request_id, to_create, to_update, fields, audits):
     """Bulk insert, bulk update, then one audit row per (term grade, before, reason)."""
     if to_create:
         TermGrade.objects.bulk_create(to_create)
@@ -396,7 +397,6 @@ def _write(actor, to_create, to_update, fields, audits):
     report_cache.bump_classroom_subjects(
         {term_grade.classroom_subject_id for term_grade, _before, _reason in audits}
     )
-    request_id = current_request_id()
     GradeChange.objects.bulk_create(
         GradeChange(
             term_grade=term_grade,

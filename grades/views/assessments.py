@@ -487,6 +487,7 @@ class AssessmentDetailView(AssessmentMixin, TemplateView):
         try:
             saved = scores_record(
                 actor=request.user,
+                request_id=self.request.request_id,
                 classroom_subject=self.classroom_subject,
                 changes=score_changes(request.POST, self.assessment.pk),
             )

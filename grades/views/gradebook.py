@@ -248,6 +248,7 @@ class GradebookView(GradebookMixin, TemplateView):
         try:
             saved = scores_record(
                 actor=request.user,
+                request_id=self.request.request_id,
                 classroom_subject=self.classroom_subject,
                 changes=changes,
             )
@@ -281,6 +282,7 @@ class CellSaveView(GradebookMixin, View):
         try:
             saved = scores_record(
                 actor=request.user,
+                request_id=self.request.request_id,
                 classroom_subject=self.classroom_subject,
                 changes=changes,
             )

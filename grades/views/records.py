@@ -177,6 +177,7 @@ class GradebookImportConfirmView(RecordsMixin, TemplateView):
         try:
             saved = scores_record(
                 actor=request.user,
+                request_id=self.request.request_id,
                 classroom_subject=self.classroom_subject,
                 changes=changes,
                 reason=_("CSV import (%(file)s)") % {"file": filename},

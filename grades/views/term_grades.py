@@ -277,6 +277,7 @@ class TermGradesView(TermGradesMixin, TemplateView):
         try:
             saved = term_grades_update(
                 actor=request.user,
+                request_id=self.request.request_id,
                 classroom_subject=self.classroom_subject,
                 term=self.term,
                 changes=changes,
@@ -311,6 +312,7 @@ class TermGradesPublishView(TermGradesView):
         try:
             result = term_grades_publish(
                 actor=request.user,
+                request_id=self.request.request_id,
                 classroom_subject=self.classroom_subject,
                 term=self.term,
                 reason=form.cleaned_data["reason"],

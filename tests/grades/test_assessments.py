@@ -543,11 +543,13 @@ class TestAssessmentDelete:
         # Typed, then cleared: the score is blank again, but its audit rows stay.
         scores_record(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "12", None)],
         )
         scores_record(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "", 1)],
         )
@@ -1275,6 +1277,7 @@ class TestScorePage:
         other = add_students(classroom_subject.classroom, 1)[0]
         scores_record(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             changes=[
                 CellChange(student.pk, quiz.pk, "14", None, "First try"),
@@ -1318,6 +1321,7 @@ class TestScorePage:
     ):
         scores_record(
             actor=admin,
+            request_id="",
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "11", None)],
         )

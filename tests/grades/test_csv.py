@@ -53,6 +53,7 @@ def confirm(client, classroom_subject, term, payload):
 def record(actor, classroom_subject, *cells):
     return scores_record(
         actor=actor,
+        request_id="",
         classroom_subject=classroom_subject,
         changes=[CellChange(s.pk, a.pk, text, v) for s, a, text, v in cells],
     )

@@ -159,6 +159,17 @@ class TestSave:
         followed = client.get(response.url)
         assert "Saved 2 scores." in followed.content.decode()
 
+    def test_the_audit_rows_carry_the_request_id_of_the_save(
+        self, client, teacher, classroom_subject, term, student, quiz, exam
+    ):
+        client.force_login(teacher)
+        data = {**cell(student, quiz, "12"), **cell(student, exam, "M")}
+        response = client.post(grid_url(classroom_subject, term), data)
+        assert response.status_code == 302
+        assert set(GradeChange.objects.values_list("request_id", flat=True)) == {
+            response["X-Request-ID"]
+        }
+
     def test_unchanged_cells_are_not_sent_to_the_service(
         self, client, teacher, classroom_subject, term, student, quiz
     ):

@@ -63,7 +63,11 @@ def graded(student, spanish_student, quiz):
 
 def publish(teacher, classroom_subject, term, reason=""):
     return term_grades_publish(
-        actor=teacher, classroom_subject=classroom_subject, term=term, reason=reason
+        actor=teacher,
+        request_id="",
+        classroom_subject=classroom_subject,
+        term=term,
+        reason=reason,
     )
 
 
@@ -180,6 +184,7 @@ class TestPublishingSendsEmails:
         with django_capture_on_commit_callbacks(execute=True):
             term_grades_update(
                 actor=teacher,
+                request_id="",
                 classroom_subject=classroom_subject,
                 term=term,
                 changes=[
@@ -188,6 +193,7 @@ class TestPublishingSendsEmails:
             )
             scores_record(
                 actor=teacher,
+                request_id="",
                 classroom_subject=classroom_subject,
                 changes=[CellChange(student.pk, graded.pk, "19", 1, None)],
             )

@@ -55,6 +55,7 @@ def record(teacher, assessment, student, text):
     score = assessment.scores.filter(student=student).first()
     scores_record(
         actor=teacher,
+        request_id="",
         classroom_subject=assessment.classroom_subject,
         changes=[
             CellChange(
@@ -68,6 +69,7 @@ def publish(teacher, classroom_subject, term, student, override=None):
     if override is not None:
         term_grades_update(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             term=term,
             changes=[
@@ -80,7 +82,11 @@ def publish(teacher, classroom_subject, term, student, override=None):
             ],
         )
     term_grades_publish(
-        actor=teacher, classroom_subject=classroom_subject, term=term, reason="x"
+        actor=teacher,
+        request_id="",
+        classroom_subject=classroom_subject,
+        term=term,
+        reason="x",
     )
 
 

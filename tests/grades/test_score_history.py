@@ -28,17 +28,20 @@ def changed_three_times(teacher, admin, classroom_subject, student, quiz):
     """15 by the teacher, then 17.5 by staff with a reason, then EX with a comment."""
     scores_record(
         actor=teacher,
+        request_id="",
         classroom_subject=classroom_subject,
         changes=[CellChange(student.pk, quiz.pk, "15", None)],
     )
     scores_record(
         actor=admin,
+        request_id="",
         classroom_subject=classroom_subject,
         changes=[CellChange(student.pk, quiz.pk, "17,5", 1)],
         reason="Regraded after appeal",
     )
     scores_record(
         actor=teacher,
+        request_id="",
         classroom_subject=classroom_subject,
         changes=[CellChange(student.pk, quiz.pk, "ex", 2, comment="Was ill")],
     )
@@ -167,6 +170,7 @@ class TestScoreHistoryContent:
         for version in range(size):
             scores_record(
                 actor=teacher,
+                request_id="",
                 classroom_subject=classroom_subject,
                 changes=[
                     CellChange(s.pk, quiz.pk, str(version % 20), version or None)

@@ -36,6 +36,7 @@ def test_a_save_waiting_on_a_locked_score_sees_the_other_save_and_refuses(
 ):
     scores_record(
         actor=teacher,
+        request_id="",
         classroom_subject=classroom_subject,
         changes=[CellChange(student.pk, quiz.pk, "10", None)],
     )
@@ -56,6 +57,7 @@ def test_a_save_waiting_on_a_locked_score_sees_the_other_save_and_refuses(
     mine, outcome = in_thread(
         lambda: scores_record(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "15", 1)],
         )
@@ -80,6 +82,7 @@ def test_two_saves_of_the_same_new_score_at_once_leave_one_score(
         start.wait(timeout=10)
         return scores_record(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "14", None)],
         )
@@ -101,6 +104,7 @@ def test_two_different_values_for_the_same_new_score_keep_one_and_refuse_the_oth
         start.wait(timeout=10)
         return scores_record(
             actor=actor,
+            request_id="",
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, text, None)],
         )

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def record(actor, classroom_subject, *changes):
     return scores_record(
-        actor=actor, classroom_subject=classroom_subject, changes=changes
+        actor=actor, request_id="", classroom_subject=classroom_subject, changes=changes
     )
 
 

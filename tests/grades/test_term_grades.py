@@ -58,13 +58,21 @@ def assessment(classroom_subject, term, category, max_points="20", **kwargs):
 
 def update(actor, classroom_subject, term, *edits):
     return term_grades_update(
-        actor=actor, classroom_subject=classroom_subject, term=term, changes=edits
+        actor=actor,
+        request_id="",
+        classroom_subject=classroom_subject,
+        term=term,
+        changes=edits,
     )
 
 
 def publish(actor, classroom_subject, term, reason=""):
     return term_grades_publish(
-        actor=actor, classroom_subject=classroom_subject, term=term, reason=reason
+        actor=actor,
+        request_id="",
+        classroom_subject=classroom_subject,
+        term=term,
+        reason=reason,
     )
 
 
@@ -488,6 +496,7 @@ class TestPublishing:
         hw, _ex = golden
         scores_record(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, hw.pk, "1", version=1)],
         )
@@ -733,6 +742,7 @@ class TestStudentResults:
         # Later score changes move the live grade but not the published line.
         scores_record(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, shown.pk, "2", version=1)],
         )

@@ -112,6 +112,7 @@ class TestALockedTermRefusesGradeChanges:
         with pytest.raises(GridRejected) as rejected:
             scores_record(
                 actor=teacher,
+                request_id="",
                 classroom_subject=classroom_subject,
                 changes=[CellChange(student.pk, quiz.pk, "18", None)],
             )
@@ -126,6 +127,7 @@ class TestALockedTermRefusesGradeChanges:
             with pytest.raises(ValidationError) as error:
                 term_grades_update(
                     actor=actor,
+                    request_id="",
                     classroom_subject=classroom_subject,
                     term=term,
                     changes=[comment(student)],
@@ -143,7 +145,10 @@ class TestALockedTermRefusesGradeChanges:
         term_lock(actor=admin, term=term, reason="Closed")
         with pytest.raises(ValidationError, match="is locked"):
             term_grades_publish(
-                actor=teacher, classroom_subject=classroom_subject, term=term
+                actor=teacher,
+                request_id="",
+                classroom_subject=classroom_subject,
+                term=term,
             )
         assert not TermGrade.objects.exists()
 
@@ -156,6 +161,7 @@ class TestALockedTermRefusesGradeChanges:
         with pytest.raises(ValidationError, match="is locked"):
             term_grades_update(
                 actor=teacher,
+                request_id="",
                 classroom_subject=classroom_subject,
                 term=stale,
                 changes=[comment(student)],
@@ -168,12 +174,13 @@ class TestALockedTermRefusesGradeChanges:
         term_unlock(actor=admin, term=term, reason="One correction")
         term_grades_update(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             term=term,
             changes=[comment(student, "Corrected")],
         )
         result = term_grades_publish(
-            actor=teacher, classroom_subject=classroom_subject, term=term
+            actor=teacher, request_id="", classroom_subject=classroom_subject, term=term
         )
         assert result.published == 1
         line = TermGrade.objects.get()
@@ -313,6 +320,7 @@ def test_a_save_waiting_while_the_term_is_being_locked_is_refused(
     mine, outcome = in_thread(
         lambda: term_grades_update(
             actor=teacher,
+            request_id="",
             classroom_subject=classroom_subject,
             term=Term.objects.get(pk=term.pk),
             changes=[comment(student)],
