@@ -82,8 +82,7 @@ class WholeNumberInputField(forms.IntegerField):
     """Django's IntegerField reading its input by `parse_whole_number`.
 
     Django's own reads through `int()`, which takes "٦", full-width digits and
-    "1_000". Its
-    validators (minimum, maximum, the database column's range) stay.
+    "1_000". Its validators (minimum, maximum, the database column's range) stay.
     """
 
     def to_python(self, value):
