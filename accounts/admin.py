@@ -30,6 +30,7 @@ from grades.models import GradeChange
 from school.admin_actions import DateInput, confirm_action
 from school.admin_filters import RelatedIdListFilter
 from school.admin_import import RosterImportExportMixin
+from school.audit import Actor, Channel
 
 # Grade changes listed per page of a student's grade history.
 HISTORY_PAGE_SIZE = 100
@@ -288,7 +289,9 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change and form.cleaned_data.get("send_password_reset"):
-            users_send_password_reset(actor=request.user, users=[obj])
+            users_send_password_reset(
+                actor=Actor.from_request(request, channel=Channel.ADMIN), users=[obj]
+            )
             self.message_user(
                 request,
                 gettext("A link to choose a password is on its way to %(email)s.")
@@ -299,7 +302,7 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
     def enroll_in_classroom(self, request, queryset):
         def perform(data):
             outcome = enrollment_services.enrollments_enroll(
-                actor=request.user,
+                actor=Actor.from_request(request, channel=Channel.ADMIN),
                 students=list(queryset),
                 classroom=data["classroom"],
                 enrolled_on=data["on"],
@@ -331,7 +334,7 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
     def move_to_classroom(self, request, queryset):
         def perform(data):
             outcome = enrollment_services.enrollments_move(
-                actor=request.user,
+                actor=Actor.from_request(request, channel=Channel.ADMIN),
                 students=list(queryset),
                 classroom=data["classroom"],
                 on=data["on"],
@@ -364,7 +367,9 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
     def withdraw_from_classrooms(self, request, queryset):
         def perform(data):
             outcome = enrollment_services.enrollments_withdraw(
-                actor=request.user, students=list(queryset), on=data["on"]
+                actor=Actor.from_request(request, channel=Channel.ADMIN),
+                students=list(queryset),
+                on=data["on"],
             )
             return _enrollment_message(
                 outcome,
@@ -392,7 +397,10 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
     @admin.action(description=_("Send password reset emails"))
     def send_password_reset(self, request, queryset):
         def perform(data):
-            sent = users_send_password_reset(actor=request.user, users=list(queryset))
+            sent = users_send_password_reset(
+                actor=Actor.from_request(request, channel=Channel.ADMIN),
+                users=list(queryset),
+            )
             return ngettext(
                 "A password reset email is on its way to %(count)d person.",
                 "Password reset emails are on their way to %(count)d people.",
@@ -416,7 +424,10 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
     @admin.action(description=_("Deactivate selected users"), permissions=["change"])
     def deactivate_users(self, request, queryset):
         def perform(data):
-            done = users_deactivate(actor=request.user, users=list(queryset))
+            done = users_deactivate(
+                actor=Actor.from_request(request, channel=Channel.ADMIN),
+                users=list(queryset),
+            )
             return ngettext(
                 "%(count)d user was deactivated; their records are kept.",
                 "%(count)d users were deactivated; their records are kept.",

@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from accounts.forms import EmailAuthenticationForm
 from accounts.ratelimits import enforce_login_limits, enforce_password_reset_limits
 from accounts.services import user_set_language
+from school.audit import Actor
 
 logger = structlog.get_logger(__name__)
 
@@ -52,5 +53,5 @@ def set_language(request):
     """Switch the language; a logged-in user keeps the choice on every device."""
     language = request.POST.get("language", "")
     if request.user.is_authenticated:
-        user_set_language(actor=request.user, language=language)
+        user_set_language(actor=Actor.from_request(request), language=language)
     return i18n.set_language(request)

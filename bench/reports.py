@@ -32,6 +32,7 @@ from grades.models import ReportBatch  # noqa: E402
 from grades.selectors import terms_of  # noqa: E402
 from grades.services.report_batches import report_batch_build  # noqa: E402
 from grades.services.term_grades import term_grades_publish  # noqa: E402
+from school.audit import Actor  # noqa: E402
 
 
 def term_start(classroom):
@@ -59,8 +60,7 @@ def main():
         term = terms_of(classroom_subject)[0]
         for subject in classroom.subjects.select_related("teacher"):
             term_grades_publish(
-                actor=subject.teacher,
-                request_id="",
+                actor=Actor(user=subject.teacher),
                 classroom_subject=subject,
                 term=term,
                 reason="",

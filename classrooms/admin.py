@@ -34,6 +34,7 @@ from classrooms.resources import (
 from grades.services.terms import term_lock, term_unlock
 from school.admin_actions import ReasonForm, confirm_action
 from school.admin_import import RosterImportExportMixin
+from school.audit import Actor, Channel
 
 # ---------------------------------------------------------------------------
 # Inlines without a query per row
@@ -166,7 +167,11 @@ class TermAdmin(admin.ModelAdmin):
             changed = [
                 term
                 for term in queryset
-                if service(actor=request.user, term=term, reason=data["reason"])
+                if service(
+                    actor=Actor.from_request(request, channel=Channel.ADMIN),
+                    term=term,
+                    reason=data["reason"],
+                )
             ]
             if lock:
                 done = ngettext(

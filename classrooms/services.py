@@ -2,7 +2,7 @@
 
 Nothing here deletes a record: a withdrawal sets a date and keeps the enrollment
 (and every grade hanging from the student). Each write leaves one admin history
-line per student (Django's LogEntry), so a student's page in the admin tells what
+line per student (an audit event), so a student's page in the admin tells what
 happened to them, when and by whom. Each service is one transaction and a fixed
 number of queries, whatever the number of students.
 """
@@ -12,16 +12,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import structlog
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import DateField, Q, Value
 from django.db.models.functions import Greatest
-from django.utils.translation import gettext as _
 
 import policies
 from accounts.models import Role, User
+from classrooms import events
 from classrooms.models import Classroom, Enrollment
+from school import audit
+from school.audit import Actor
 
 logger = structlog.get_logger(__name__)
 
@@ -35,8 +36,8 @@ class EnrollmentOutcome:
     not_students: list[User] = field(default_factory=list)
 
 
-def _require_staff(actor: User) -> None:
-    if not policies.may_manage_enrollments(actor):
+def _require_staff(actor: Actor) -> None:
+    if not policies.may_manage_enrollments(actor.user):
         raise PermissionDenied
 
 
@@ -47,11 +48,8 @@ def _split_students(users: Iterable[User]) -> tuple[list[User], list[User]]:
     return students, others
 
 
-def _log(actor: User, users: list[User], message: str) -> None:
-    if users:
-        LogEntry.objects.log_actions(
-            user_id=actor.pk, queryset=users, action_flag=CHANGE, change_message=message
-        )
+def _log(actor: Actor, users: list[User], code: str, **params) -> None:
+    audit.record_many(actor=actor, code=code, targets=users, params=params)
 
 
 def _current(on: datetime.date) -> Q:
@@ -60,7 +58,7 @@ def _current(on: datetime.date) -> Q:
 
 def enrollments_enroll(
     *,
-    actor: User,
+    actor: Actor,
     students: Iterable[User],
     classroom: Classroom,
     enrolled_on: datetime.date,
@@ -101,12 +99,13 @@ def enrollments_enroll(
         _log(
             actor,
             outcome.changed,
-            _("Enrolled in %(classroom)s from %(date)s.")
-            % {"classroom": classroom, "date": enrolled_on.isoformat()},
+            events.ENROLLED,
+            classroom=str(classroom),
+            date=enrolled_on.isoformat(),
         )
     logger.info(
         "students_enrolled",
-        actor_id=actor.pk,
+        actor_id=actor.user_id,
         classroom_id=classroom.pk,
         count=len(outcome.changed),
     )
@@ -122,7 +121,7 @@ def _withdraw(enrollments, on: datetime.date) -> int:
 
 
 def enrollments_withdraw(
-    *, actor: User, students: Iterable[User], on: datetime.date
+    *, actor: Actor, students: Iterable[User], on: datetime.date
 ) -> EnrollmentOutcome:
     """Withdraw `students` from every classroom they are in on `on`."""
     _require_staff(actor)
@@ -140,15 +139,18 @@ def enrollments_withdraw(
         _log(
             actor,
             outcome.changed,
-            _("Withdrawn from every classroom on %(date)s.") % {"date": on.isoformat()},
+            events.WITHDRAWN,
+            date=on.isoformat(),
         )
-    logger.info("students_withdrawn", actor_id=actor.pk, count=len(outcome.changed))
+    logger.info(
+        "students_withdrawn", actor_id=actor.user_id, count=len(outcome.changed)
+    )
     return outcome
 
 
 def enrollments_move(
     *,
-    actor: User,
+    actor: Actor,
     students: Iterable[User],
     classroom: Classroom,
     on: datetime.date,
@@ -196,12 +198,13 @@ def enrollments_move(
         _log(
             actor,
             outcome.changed,
-            _("Moved to %(classroom)s on %(date)s.")
-            % {"classroom": classroom, "date": on.isoformat()},
+            events.MOVED,
+            classroom=str(classroom),
+            date=on.isoformat(),
         )
     logger.info(
         "students_moved",
-        actor_id=actor.pk,
+        actor_id=actor.user_id,
         classroom_id=classroom.pk,
         count=len(outcome.changed),
     )

@@ -30,6 +30,7 @@ from grades.models import (
     TermGrade,
 )
 from school.admin_filters import RelatedIdListFilter
+from school.audit import Channel
 from school.ids import parse_id
 
 logger = structlog.get_logger(__name__)
@@ -131,6 +132,7 @@ class AuditedGradeAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
         GradeChange.objects.create(
             **{self.audit_target: obj},
             changed_by=request.user,
+            channel=Channel.ADMIN,
             before=before,
             after=self.snapshot(obj),
             reason=ADMIN_CHANGE_REASON,

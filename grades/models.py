@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from classrooms.models import ClassroomSubject, Term
+from school.models import Channel
 
 PERCENT_VALIDATORS = [
     MinValueValidator(Decimal("0")),
@@ -351,7 +352,15 @@ class GradeChange(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
         verbose_name=_("changed by"),
+    )
+    # A program acting on its own (an API client, a command); see school.audit.
+    actor_program = models.CharField(_("by program"), max_length=100, blank=True)
+    # Blank on rows written before the channel was recorded.
+    channel = models.CharField(
+        _("through"), max_length=16, choices=Channel.choices, blank=True
     )
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
     before = models.JSONField(_("before"), null=True, blank=True)
@@ -373,12 +382,19 @@ class GradeChange(models.Model):
                 violation_error_message=_(
                     "A grade change records either a score or a term grade."
                 ),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(changed_by__isnull=False) | ~Q(actor_program=""),
+                name="grades_gradechange_has_actor",
+                violation_error_message=_(
+                    "A grade change names a person or a program."
+                ),
+            ),
         ]
 
     def __str__(self):
         return _("Change by %(who)s at %(when)s") % {
-            "who": self.changed_by,
+            "who": self.changed_by or self.actor_program,
             "when": self.changed_at,
         }
 

@@ -168,6 +168,11 @@ def may_manage_enrollments(user) -> bool:
     return is_staff(user)
 
 
+def may_manage_users(user) -> bool:
+    """Creating, changing and deactivating accounts, sending reset links: staff."""
+    return is_staff(user)
+
+
 # Report cards.
 
 

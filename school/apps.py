@@ -8,8 +8,12 @@ class SchoolConfig(AppConfig):
 
     def ready(self):
         from django.urls import register_converter
+        from django.utils.module_loading import autodiscover_modules
 
         from school.ids import IdConverter
 
         # `<id:name>` in every app's URLs; registered before any URLconf loads.
         register_converter(IdConverter, "id")
+
+        # Each app's audit event codes and their messages.
+        autodiscover_modules("events")

@@ -24,7 +24,6 @@ from decimal import Decimal
 from typing import Literal
 
 import structlog
-from django.contrib.admin.models import DELETION
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
@@ -33,10 +32,11 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
 from classrooms.models import ClassroomSubject, Term
+from grades import events
 from grades.models import Assessment, Category, GradeChange, Score, ScoreState
-from school.audit import record_in_admin_history
+from school import audit
+from school.audit import Actor
 
 logger = structlog.get_logger(__name__)
 
@@ -137,7 +137,7 @@ def _lock_classroom_subject(classroom_subject_id: int) -> None:
 @transaction.atomic
 def category_create(
     *,
-    actor: User,
+    actor: Actor,
     classroom_subject: ClassroomSubject,
     name: str,
     weight: Decimal,
@@ -153,14 +153,14 @@ def category_create(
         category_id=category.pk,
         classroom_subject_id=classroom_subject.pk,
         weight=str(weight),
-        actor_id=actor.pk,
+        actor_id=actor.user_id,
     )
     return category
 
 
 @transaction.atomic
 def category_update(
-    *, actor: User, category: Category, name: str, weight: Decimal
+    *, actor: Actor, category: Category, name: str, weight: Decimal
 ) -> Category:
     name = name.strip()
     _lock_classroom_subject(category.classroom_subject_id)
@@ -174,13 +174,13 @@ def category_update(
         category_id=category.pk,
         weight_before=before,
         weight=str(weight),
-        actor_id=actor.pk,
+        actor_id=actor.user_id,
     )
     return category
 
 
 @transaction.atomic
-def category_delete(*, actor: User, category: Category) -> None:
+def category_delete(*, actor: Actor, category: Category) -> None:
     """Delete a category that has no assessments (archived ones count)."""
     category = Category.objects.select_for_update().get(pk=category.pk)
     count = category.assessments.count()
@@ -202,7 +202,7 @@ def category_delete(*, actor: User, category: Category) -> None:
         )
     category_id = category.pk
     category.delete()
-    _log_on_commit("category_deleted", category_id=category_id, actor_id=actor.pk)
+    _log_on_commit("category_deleted", category_id=category_id, actor_id=actor.user_id)
 
 
 # ---------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def _refuse_if_archived(assessment: Assessment) -> None:
 @transaction.atomic
 def assessment_create(
     *,
-    actor: User,
+    actor: Actor,
     classroom_subject: ClassroomSubject,
     term: Term,
     category: Category,
@@ -320,7 +320,7 @@ def assessment_create(
         assessment_id=assessment.pk,
         classroom_subject_id=classroom_subject.pk,
         term_id=term.pk,
-        actor_id=actor.pk,
+        actor_id=actor.user_id,
     )
     return assessment
 
@@ -328,7 +328,7 @@ def assessment_create(
 @transaction.atomic
 def assessment_update(
     *,
-    actor: User,
+    actor: Actor,
     assessment: Assessment,
     term: Term,
     category: Category,
@@ -358,7 +358,7 @@ def assessment_update(
         term_id=term.pk,
         category_id=category.pk,
         max_points=str(max_points),
-        actor_id=actor.pk,
+        actor_id=actor.user_id,
     )
     return current
 
@@ -382,7 +382,7 @@ def assessment_is_deletable(assessment: Assessment) -> bool:
 
 
 @transaction.atomic
-def assessment_delete(*, actor: User, assessment: Assessment) -> None:
+def assessment_delete(*, actor: Actor, assessment: Assessment) -> None:
     """Delete an assessment without recorded work, and its blank score rows."""
     assessment = _locked_assessment(assessment)
     _refuse_if_locked(assessment)
@@ -396,12 +396,7 @@ def assessment_delete(*, actor: User, assessment: Assessment) -> None:
             },
             code="has_scores",
         )
-    record_in_admin_history(
-        actor=actor,
-        obj=assessment,
-        message="Deleted from the gradebook (no scores)",
-        action_flag=DELETION,
-    )
+    audit.record(actor=actor, code=events.ASSESSMENT_DELETED, target=assessment)
     blank_rows, _by_model = Score.objects.filter(assessment=assessment).delete()
     assessment_id = assessment.pk
     assessment.delete()
@@ -409,42 +404,42 @@ def assessment_delete(*, actor: User, assessment: Assessment) -> None:
         "assessment_deleted",
         assessment_id=assessment_id,
         blank_scores_deleted=blank_rows,
-        actor_id=actor.pk,
+        actor_id=actor.user_id,
     )
 
 
 @transaction.atomic
-def assessment_archive(*, actor: User, assessment: Assessment) -> Assessment:
+def assessment_archive(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Hide an assessment from the grid and the grade math, keeping every score."""
     assessment = _locked_assessment(assessment)
     _refuse_if_locked(assessment)
     if assessment.archived_at is None:
         assessment.archived_at = timezone.now()
         assessment.save(update_fields=["archived_at"])
-        record_in_admin_history(actor=actor, obj=assessment, message="Archived")
+        audit.record(actor=actor, code=events.ASSESSMENT_ARCHIVED, target=assessment)
         _log_on_commit(
-            "assessment_archived", assessment_id=assessment.pk, actor_id=actor.pk
+            "assessment_archived", assessment_id=assessment.pk, actor_id=actor.user_id
         )
     return assessment
 
 
 @transaction.atomic
-def assessment_restore(*, actor: User, assessment: Assessment) -> Assessment:
+def assessment_restore(*, actor: Actor, assessment: Assessment) -> Assessment:
     assessment = _locked_assessment(assessment)
     _refuse_if_locked(assessment)
     if assessment.archived_at is not None:
         assessment.archived_at = None
         assessment.save(update_fields=["archived_at"])
-        record_in_admin_history(actor=actor, obj=assessment, message="Restored")
+        audit.record(actor=actor, code=events.ASSESSMENT_RESTORED, target=assessment)
         _log_on_commit(
-            "assessment_restored", assessment_id=assessment.pk, actor_id=actor.pk
+            "assessment_restored", assessment_id=assessment.pk, actor_id=actor.user_id
         )
     return assessment
 
 
 @transaction.atomic
 def assessment_remove(
-    *, actor: User, assessment: Assessment
+    *, actor: Actor, assessment: Assessment
 ) -> Literal["deleted", "archived"]:
     """What the delete button does: delete when allowed, else archive (restorable).
 
@@ -461,7 +456,7 @@ def assessment_remove(
 
 
 @transaction.atomic
-def assessment_publish(*, actor: User, assessment: Assessment) -> Assessment:
+def assessment_publish(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Let students see this assessment's scores. Publishing again changes nothing."""
     assessment = _locked_assessment(assessment)
     if assessment.archived_at is not None:
@@ -476,22 +471,24 @@ def assessment_publish(*, actor: User, assessment: Assessment) -> Assessment:
     if assessment.published_at is None:
         assessment.published_at = timezone.now()
         assessment.save(update_fields=["published_at"])
-        record_in_admin_history(actor=actor, obj=assessment, message="Published")
+        audit.record(actor=actor, code=events.ASSESSMENT_PUBLISHED, target=assessment)
         _log_on_commit(
-            "assessment_published", assessment_id=assessment.pk, actor_id=actor.pk
+            "assessment_published", assessment_id=assessment.pk, actor_id=actor.user_id
         )
     return assessment
 
 
 @transaction.atomic
-def assessment_unpublish(*, actor: User, assessment: Assessment) -> Assessment:
+def assessment_unpublish(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Hide this assessment's scores from students again."""
     assessment = _locked_assessment(assessment)
     if assessment.published_at is not None:
         assessment.published_at = None
-        record_in_admin_history(actor=actor, obj=assessment, message="Unpublished")
+        audit.record(actor=actor, code=events.ASSESSMENT_UNPUBLISHED, target=assessment)
         assessment.save(update_fields=["published_at"])
         _log_on_commit(
-            "assessment_unpublished", assessment_id=assessment.pk, actor_id=actor.pk
+            "assessment_unpublished",
+            assessment_id=assessment.pk,
+            actor_id=actor.user_id,
         )
     return assessment

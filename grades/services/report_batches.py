@@ -18,13 +18,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import policies
-from accounts.models import User
 from classrooms.models import Classroom, Term
 from grades.models import ReportBatch, ReportBatchStatus
 from grades.pdf import report_cards_pdf
 from grades.report_batches import students_in_term, students_of_batch
 from grades.report_cards import report_cards_of
 from grades.tasks import build_report_batch, enqueue_in_transaction
+from school.audit import Actor
 
 logger = structlog.get_logger(__name__)
 
@@ -36,7 +36,7 @@ KEPT_FOR = timedelta(days=7)
 
 def report_batch_request(
     *,
-    actor: User,
+    actor: Actor,
     term: Term,
     classroom: Classroom | None = None,
     grade_level: int | None = None,
@@ -45,7 +45,9 @@ def report_batch_request(
     (staff) and enqueue the task that builds it."""
     if (classroom is None) == (grade_level is None):
         raise ValueError("A batch covers either a classroom or a grade level.")
-    if grade_level is not None and not policies.may_request_grade_level_batch(actor):
+    if grade_level is not None and not policies.may_request_grade_level_batch(
+        actor.user
+    ):
         raise PermissionDenied
     if classroom is not None and term.school_year_id != classroom.school_year_id:
         raise ValidationError(
@@ -59,11 +61,11 @@ def report_batch_request(
         )
     with transaction.atomic():
         ReportBatch.objects.filter(
-            policies.batches_visible_to(actor),
+            policies.batches_visible_to(actor.user),
             finished_at__lt=timezone.now() - KEPT_FOR,
         ).delete()
         batch = ReportBatch.objects.create(
-            requested_by=actor,
+            requested_by=actor.user,
             term=term,
             classroom=classroom,
             grade_level=grade_level,
@@ -73,7 +75,7 @@ def report_batch_request(
     logger.info(
         "report_batch_requested",
         batch_id=batch.pk,
-        actor_id=actor.pk,
+        actor_id=actor.user_id,
         students=len(students),
     )
     return batch

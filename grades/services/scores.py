@@ -22,6 +22,7 @@ from classrooms.models import ClassroomSubject, Enrollment
 from grades import report_cache
 from grades.cells import CellError, CellValue, format_cell, parse_cell
 from grades.models import Assessment, GradeChange, Score, ScoreState
+from school.audit import Actor
 
 logger = structlog.get_logger(__name__)
 
@@ -112,8 +113,7 @@ def _parse_changes(changes, assessments, enrolled_ids):
 
 def scores_record(
     *,
-    actor: User,
-    request_id: str,
+    actor: Actor,
     classroom_subject: ClassroomSubject,
     changes: Sequence[CellChange],
     reason: str = "",
@@ -126,7 +126,7 @@ def scores_record(
     value differs from both the loaded one and the typed one). Typing the value that
     is already stored is not a conflict, so a double submit is harmless.
     """
-    if not policies.may_grade(actor, classroom_subject):
+    if not policies.may_grade(actor.user, classroom_subject):
         raise PermissionDenied
     changes = list({change.cell: change for change in changes}.values())
     if not changes:
@@ -135,9 +135,7 @@ def scores_record(
         try:
             with transaction.atomic():
                 parsed = _checked_changes(classroom_subject, changes)
-                return _write_scores(
-                    actor, request_id, classroom_subject, changes, parsed, reason
-                )
+                return _write_scores(actor, classroom_subject, changes, parsed, reason)
         except IntegrityError:
             # Another save created one of these scores between our read and our
             # insert; the second attempt sees it and compares versions.
@@ -185,7 +183,7 @@ def _checked_changes(classroom_subject, changes) -> dict[Cell, CellValue]:
 
 
 def _write_scores(
-    actor, request_id, classroom_subject, changes, parsed, reason
+    actor: Actor, classroom_subject, changes, parsed, reason
 ) -> list[SavedCell]:
     existing = {
         (score.student_id, score.assessment_id): score
@@ -217,7 +215,7 @@ def _write_scores(
                 points=value.points,
                 comment=comment,
                 version=1,
-                updated_by=actor,
+                updated_by=actor.user,
                 updated_at=now,
             )
             to_create.append(score)
@@ -234,7 +232,7 @@ def _write_scores(
         before = _score_snapshot(score.state, score.points, score.comment)
         score.state, score.points, score.comment = value.state, value.points, comment
         score.version += 1
-        score.updated_by, score.updated_at = actor, now
+        score.updated_by, score.updated_at = actor.user, now
         to_update.append(score)
         audits.append((score, before))
     if conflicts:
@@ -244,14 +242,14 @@ def _write_scores(
         _update_scores(to_update, actor, now)
     if to_create:
         Score.objects.bulk_create(to_create)
-    _record_changes(audits, actor, now, reason, request_id)
+    _record_changes(audits, actor, now, reason)
     saved.extend(_saved(score) for score, _before in audits)
     changed = len(audits)
     if changed:
         # Bulk writes send no signals: the cached reports learn of them here.
         report_cache.bump_classroom_subjects([classroom_subject.pk])
     transaction.on_commit(
-        lambda: logger.info("scores_recorded", actor_id=actor.pk, count=changed)
+        lambda: logger.info("scores_recorded", actor_id=actor.user_id, count=changed)
     )
     return saved
 
@@ -279,7 +277,7 @@ def _conflict_problems(conflicts: dict[Cell, Score]) -> dict[Cell, CellProblem]:
 UPDATED_FIELDS = ["state", "points", "comment", "version", "updated_by", "updated_at"]
 
 
-def _update_scores(scores: list[Score], actor: User, now) -> None:
+def _update_scores(scores: list[Score], actor: Actor, now) -> None:
     if connection.vendor != "postgresql":
         Score.objects.bulk_update(scores, UPDATED_FIELDS)
         return
@@ -306,10 +304,10 @@ def _update_scores(scores: list[Score], actor: User, now) -> None:
         for score in scores
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [actor.pk, now, json.dumps(rows)])
+        cursor.execute(sql, [actor.user_id, now, json.dumps(rows)])
 
 
-def _record_changes(audits, actor: User, now, reason: str, request_id: str) -> None:
+def _record_changes(audits, actor: Actor, now, reason: str) -> None:
     """One GradeChange row per (score, snapshot before) in `audits`."""
     if not audits:
         return
@@ -317,11 +315,13 @@ def _record_changes(audits, actor: User, now, reason: str, request_id: str) -> N
         GradeChange.objects.bulk_create(
             GradeChange(
                 score=score,
-                changed_by=actor,
+                changed_by=actor.user,
+                actor_program=actor.program,
+                channel=actor.channel,
                 before=before,
                 after=_score_snapshot(score.state, score.points, score.comment),
                 reason=reason,
-                request_id=request_id,
+                request_id=actor.request_id,
             )
             for score, before in audits
         )
@@ -330,9 +330,9 @@ def _record_changes(audits, actor: User, now, reason: str, request_id: str) -> N
     # and seven converted parameters a row. The snapshots are what the ORM stores.
     table = connection.ops.quote_name(GradeChange._meta.db_table)
     sql = (
-        f"INSERT INTO {table} (score_id, term_grade_id, changed_by_id, changed_at, "  # noqa: S608 - names, not data
-        "before, after, reason, request_id) "
-        "SELECT v.score_id, NULL, %s, %s, v.before, v.after, %s, %s "
+        f"INSERT INTO {table} (score_id, term_grade_id, changed_by_id, "  # noqa: S608 - names, not data
+        "actor_program, channel, changed_at, before, after, reason, request_id) "
+        "SELECT v.score_id, NULL, %s, %s, %s, %s, v.before, v.after, %s, %s "
         "FROM jsonb_to_recordset(%s::jsonb) AS v(score_id bigint, before jsonb, "
         "after jsonb)"
     )
@@ -345,7 +345,18 @@ def _record_changes(audits, actor: User, now, reason: str, request_id: str) -> N
         for score, before in audits
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [actor.pk, now, reason, request_id, json.dumps(rows)])
+        cursor.execute(
+            sql,
+            [
+                actor.user_id,
+                actor.program,
+                actor.channel,
+                now,
+                reason,
+                actor.request_id,
+                json.dumps(rows),
+            ],
+        )
 
 
 def _saved(score: Score) -> SavedCell:

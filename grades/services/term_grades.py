@@ -22,13 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import policies
-from accounts.models import User
 from classrooms.models import ClassroomSubject, Enrollment, Term
 from grades import calc, report_cache
 from grades.models import GradeChange, TermGrade
 from grades.selectors import grade_bands
 from grades.tasks import enqueue_in_transaction, send_term_grades_published
 from grades.term_grade_selectors import effective_grade, term_inputs
+from school.audit import Actor
 
 logger = structlog.get_logger(__name__)
 
@@ -79,8 +79,8 @@ def term_grade_snapshot(term_grade: TermGrade) -> dict:
     }
 
 
-def _check_grader(actor: User, classroom_subject: ClassroomSubject) -> None:
-    if not policies.may_grade(actor, classroom_subject):
+def _check_grader(actor: Actor, classroom_subject: ClassroomSubject) -> None:
+    if not policies.may_grade(actor.user, classroom_subject):
         raise PermissionDenied
 
 
@@ -156,8 +156,7 @@ def _clean_edit(edit: TermGradeEdit, name: str) -> tuple[TermGradeEdit, list]:
 
 def term_grades_update(
     *,
-    actor: User,
-    request_id: str,
+    actor: Actor,
     classroom_subject: ClassroomSubject,
     term: Term,
     changes: Sequence[TermGradeEdit],
@@ -251,12 +250,12 @@ def term_grades_update(
             audits.append(
                 (term_grade, before, edit.override_reason if overridden else "")
             )
-        _write(actor, request_id, to_create, to_update, _EDITED_FIELDS, audits)
+        _write(actor, to_create, to_update, _EDITED_FIELDS, audits)
         count = len(audits)
         transaction.on_commit(
             lambda: logger.info(
                 "term_grades_updated",
-                actor_id=actor.pk,
+                actor_id=actor.user_id,
                 classroom_subject_id=classroom_subject.pk,
                 term_id=term.pk,
                 count=count,
@@ -267,8 +266,7 @@ def term_grades_update(
 
 def term_grades_publish(
     *,
-    actor: User,
-    request_id: str,
+    actor: Actor,
     classroom_subject: ClassroomSubject,
     term: Term,
     reason: str = "",
@@ -286,7 +284,7 @@ def term_grades_publish(
     Raises ValidationError, changing nothing, when the term is locked, or when a
     published line would change (or disappear) and `reason` is empty.
     """
-    if not policies.may_publish(actor, classroom_subject):
+    if not policies.may_publish(actor.user, classroom_subject):
         raise PermissionDenied
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
@@ -360,7 +358,7 @@ def term_grades_publish(
                 % {"count": republished},
                 code="reason_required",
             )
-        _write(actor, request_id, to_create, to_update, _PUBLISHED_FIELDS, audits)
+        _write(actor, to_create, to_update, _PUBLISHED_FIELDS, audits)
         # Students whose line is new or changed (not withdrawn) get an email; the
         # task is enqueued in this transaction: a rollback sends nothing.
         notify = sorted(tg.student_id for tg, _b, _r in audits if tg.published_at)
@@ -375,7 +373,7 @@ def term_grades_publish(
         transaction.on_commit(
             lambda: logger.info(
                 "term_grades_published",
-                actor_id=actor.pk,
+                actor_id=actor.user_id,
                 classroom_subject_id=classroom_subject.pk,
                 term_id=term.pk,
                 published=result.published,
@@ -385,7 +383,7 @@ def term_grades_publish(
     return result
 
 
-def _write(actor, request_id, to_create, to_update, fields, audits):
+def _write(actor: Actor, to_create, to_update, fields, audits):
     """Bulk insert, bulk update, then one audit row per (term grade, before, reason)."""
     if to_create:
         TermGrade.objects.bulk_create(to_create)
@@ -400,11 +398,13 @@ def _write(actor, request_id, to_create, to_update, fields, audits):
     GradeChange.objects.bulk_create(
         GradeChange(
             term_grade=term_grade,
-            changed_by=actor,
+            changed_by=actor.user,
+            actor_program=actor.program,
+            channel=actor.channel,
             before=before,
             after=term_grade_snapshot(term_grade),
             reason=reason,
-            request_id=request_id,
+            request_id=actor.request_id,
         )
         for term_grade, before, reason in audits
     )

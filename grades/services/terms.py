@@ -10,32 +10,33 @@ grade services take the same lock, so a save never slips past a lock.
 """
 
 import structlog
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 import policies
-from accounts.models import User
 from classrooms.models import Term
+from grades import events
+from school import audit
+from school.audit import Actor
 
 logger = structlog.get_logger(__name__)
 
 REASON_MAX_LENGTH = 500
 
 
-def term_lock(*, actor: User, term: Term, reason: str) -> bool:
+def term_lock(*, actor: Actor, term: Term, reason: str) -> bool:
     """Lock `term` for grading. True if it changed, False if it was locked already."""
     return _set_locked(actor=actor, term=term, locked=True, reason=reason)
 
 
-def term_unlock(*, actor: User, term: Term, reason: str) -> bool:
+def term_unlock(*, actor: Actor, term: Term, reason: str) -> bool:
     """Reopen `term` for grading. True if it changed, False if it was open already."""
     return _set_locked(actor=actor, term=term, locked=False, reason=reason)
 
 
-def _set_locked(*, actor: User, term: Term, locked: bool, reason: str) -> bool:
-    if not policies.may_lock_term(actor, term):
+def _set_locked(*, actor: Actor, term: Term, locked: bool, reason: str) -> bool:
+    if not policies.may_lock_term(actor.user, term):
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:
@@ -55,22 +56,16 @@ def _set_locked(*, actor: User, term: Term, locked: bool, reason: str) -> bool:
             return False
         current.locked = locked
         current.save(update_fields=["locked"])
-        message = (
-            _("Locked grading. Reason: %(reason)s")
-            if locked
-            else _("Unlocked grading. Reason: %(reason)s")
-        ) % {"reason": reason}
-        LogEntry.objects.log_actions(
-            user_id=actor.pk,
-            queryset=[current],
-            action_flag=CHANGE,
-            change_message=message,
-            single_object=True,
+        audit.record(
+            actor=actor,
+            code=events.TERM_LOCKED if locked else events.TERM_UNLOCKED,
+            target=current,
+            params={"reason": reason},
         )
         transaction.on_commit(
             lambda: logger.info(
                 "term_locked" if locked else "term_unlocked",
-                actor_id=actor.pk,
+                actor_id=actor.user_id,
                 term_id=current.pk,
                 reason=reason,
             )

@@ -35,6 +35,7 @@ from grades.models import Assessment, Category, Score, ScoreState
 from grades.services import assessments as services
 from grades.services.scores import CellProblem, GridRejected, scores_record
 from grades.views.access import GradingAccessMixin
+from school.audit import Actor
 from school.ids import parse_id
 
 # ---------------------------------------------------------------------------
@@ -219,7 +220,7 @@ class CategoryListView(ServiceFormMixin, ClassroomSubjectMixin, FormView):
     def form_valid(self, form):
         try:
             category = services.category_create(
-                actor=self.request.user,
+                actor=Actor.from_request(self.request),
                 classroom_subject=self.classroom_subject,
                 **form.cleaned_data,
             )
@@ -242,7 +243,9 @@ class CategoryUpdateView(ServiceFormMixin, CategoryMixin, FormView):
     def form_valid(self, form):
         try:
             category = services.category_update(
-                actor=self.request.user, category=self.category, **form.cleaned_data
+                actor=Actor.from_request(self.request),
+                category=self.category,
+                **form.cleaned_data,
             )
         except ValidationError as error:
             return self.refused(form, error)
@@ -268,7 +271,9 @@ class CategoryDeleteView(CategoryMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            services.category_delete(actor=request.user, category=self.category)
+            services.category_delete(
+                actor=Actor.from_request(request), category=self.category
+            )
         except ValidationError as error:
             context = self.get_context_data(errors=error.messages)
             return self.render_to_response(context, status=422)
@@ -311,7 +316,7 @@ class AssessmentCreateView(ServiceFormMixin, ClassroomSubjectMixin, FormView):
     def form_valid(self, form):
         try:
             assessment = services.assessment_create(
-                actor=self.request.user,
+                actor=Actor.from_request(self.request),
                 classroom_subject=self.classroom_subject,
                 **form.cleaned_data,
             )
@@ -354,7 +359,9 @@ class AssessmentUpdateView(ServiceFormMixin, AssessmentMixin, FormView):
     def form_valid(self, form):
         try:
             assessment = services.assessment_update(
-                actor=self.request.user, assessment=self.assessment, **form.cleaned_data
+                actor=Actor.from_request(self.request),
+                assessment=self.assessment,
+                **form.cleaned_data,
             )
         except ValidationError as error:
             return self.refused(form, error)
@@ -378,7 +385,7 @@ class AssessmentDeleteView(AssessmentMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         try:
             outcome = services.assessment_remove(
-                actor=request.user, assessment=self.assessment
+                actor=Actor.from_request(request), assessment=self.assessment
             )
         except ValidationError as error:
             context = self.get_context_data(errors=error.messages)
@@ -401,7 +408,9 @@ class AssessmentRestoreView(AssessmentMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            services.assessment_restore(actor=request.user, assessment=self.assessment)
+            services.assessment_restore(
+                actor=Actor.from_request(request), assessment=self.assessment
+            )
         except ValidationError as error:
             for text in error.messages:
                 messages.error(request, text)
@@ -428,7 +437,7 @@ class AssessmentPublishView(AssessmentMixin, View):
             services.assessment_publish if publish else services.assessment_unpublish
         )
         try:
-            service(actor=request.user, assessment=self.assessment)
+            service(actor=Actor.from_request(request), assessment=self.assessment)
         except ValidationError as error:
             for text in error.messages:
                 messages.error(request, text)
@@ -486,8 +495,7 @@ class AssessmentDetailView(AssessmentMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         try:
             saved = scores_record(
-                actor=request.user,
-                request_id=self.request.request_id,
+                actor=Actor.from_request(request),
                 classroom_subject=self.classroom_subject,
                 changes=score_changes(request.POST, self.assessment.pk),
             )

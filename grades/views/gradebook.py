@@ -20,6 +20,7 @@ from grades import selectors
 from grades.forms import cell_key, grid_changes, posted_cell, typed_values
 from grades.services.scores import CellProblem, GridRejected, scores_record
 from grades.views.access import GradingAccessMixin
+from school.audit import Actor
 from school.ids import MalformedId, parse_id
 
 logger = structlog.get_logger(__name__)
@@ -247,8 +248,7 @@ class GradebookView(GradebookMixin, TemplateView):
         changes = grid_changes(request.POST)
         try:
             saved = scores_record(
-                actor=request.user,
-                request_id=self.request.request_id,
+                actor=Actor.from_request(request),
                 classroom_subject=self.classroom_subject,
                 changes=changes,
             )
@@ -281,8 +281,7 @@ class CellSaveView(GradebookMixin, View):
             return JsonResponse({"error": str(error.message)}, status=400)
         try:
             saved = scores_record(
-                actor=request.user,
-                request_id=self.request.request_id,
+                actor=Actor.from_request(request),
                 classroom_subject=self.classroom_subject,
                 changes=changes,
             )

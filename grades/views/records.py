@@ -23,6 +23,7 @@ from grades import csv_io, selectors
 from grades.forms import ImportForm
 from grades.services.scores import GridRejected, scores_record
 from grades.views.gradebook import GradebookMixin
+from school.audit import Actor
 
 logger = structlog.get_logger(__name__)
 
@@ -176,8 +177,7 @@ class GradebookImportConfirmView(RecordsMixin, TemplateView):
             raise BadRequest("The import preview was altered.") from None
         try:
             saved = scores_record(
-                actor=request.user,
-                request_id=self.request.request_id,
+                actor=Actor.from_request(request),
                 classroom_subject=self.classroom_subject,
                 changes=changes,
                 reason=_("CSV import (%(file)s)") % {"file": filename},

@@ -26,6 +26,7 @@ from grades import report_batches as selectors
 from grades.models import ReportBatchStatus
 from grades.ratelimits import enforce_report_batch_limit
 from grades.services.report_batches import report_batch_request
+from school.audit import Actor
 from school.ids import id_or_404, parse_id
 
 
@@ -40,7 +41,7 @@ def _term_among(terms, term_id) -> Term:
 def _requested(request, **scope):
     enforce_report_batch_limit(request)
     try:
-        batch = report_batch_request(actor=request.user, **scope)
+        batch = report_batch_request(actor=Actor.from_request(request), **scope)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return None

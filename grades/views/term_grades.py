@@ -32,6 +32,7 @@ from grades.services.term_grades import (
 )
 from grades.services.terms import term_lock, term_unlock
 from grades.views.access import GradingAccessMixin
+from school.audit import Actor
 from school.numbers import NotANumber, decimals_typed, parse_decimal
 
 COMMENT_MAX_LENGTH = 2000
@@ -276,8 +277,7 @@ class TermGradesView(TermGradesMixin, TemplateView):
         ]
         try:
             saved = term_grades_update(
-                actor=request.user,
-                request_id=self.request.request_id,
+                actor=Actor.from_request(request),
                 classroom_subject=self.classroom_subject,
                 term=self.term,
                 changes=changes,
@@ -311,8 +311,7 @@ class TermGradesPublishView(TermGradesView):
             return self.refused_publish(form)
         try:
             result = term_grades_publish(
-                actor=request.user,
-                request_id=self.request.request_id,
+                actor=Actor.from_request(request),
                 classroom_subject=self.classroom_subject,
                 term=self.term,
                 reason=form.cleaned_data["reason"],
@@ -384,7 +383,9 @@ class TermLockView(StaffRequiredMixin, View):
             service = term_lock if form.cleaned_data["locked"] else term_unlock
             try:
                 changed = service(
-                    actor=request.user, term=term, reason=form.cleaned_data["reason"]
+                    actor=Actor.from_request(request),
+                    term=term,
+                    reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))

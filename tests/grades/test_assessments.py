@@ -14,6 +14,7 @@ from grades.assessment_forms import score_changes
 from grades.models import Assessment, Category, GradeChange, Score, ScoreState
 from grades.services import assessments as services
 from grades.services.scores import CellChange, scores_record
+from school.audit import Actor
 from tests import factories
 from tests.grades.conftest import add_students
 from tests.school_calendar import SCHOOL
@@ -73,7 +74,7 @@ def create_assessment(actor, classroom_subject, term, category, **overrides):
         **overrides,
     }
     return services.assessment_create(
-        actor=actor,
+        actor=Actor(user=actor),
         classroom_subject=classroom_subject,
         term=term,
         category=category,
@@ -90,7 +91,9 @@ def update_assessment(actor, assessment, **overrides):
         "due_on": assessment.due_on,
         **overrides,
     }
-    return services.assessment_update(actor=actor, assessment=assessment, **fields)
+    return services.assessment_update(
+        actor=Actor(user=actor), assessment=assessment, **fields
+    )
 
 
 def graded(assessment, student, points="15"):
@@ -109,7 +112,7 @@ class TestCategoryCreate:
     ):
         with django_capture_on_commit_callbacks(execute=True):
             category = services.category_create(
-                actor=teacher,
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 name="  Quizzes ",
                 weight=Decimal("30"),
@@ -132,7 +135,7 @@ class TestCategoryCreate:
     def test_it_refuses_an_empty_name(self, teacher, classroom_subject):
         with pytest.raises(ValidationError) as excinfo:
             services.category_create(
-                actor=teacher,
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 name="   ",
                 weight=Decimal("10"),
@@ -145,7 +148,7 @@ class TestCategoryCreate:
     ):
         with pytest.raises(ValidationError) as excinfo:
             services.category_create(
-                actor=teacher,
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 name="HOMEWORK",
                 weight=Decimal("10"),
@@ -160,7 +163,7 @@ class TestCategoryCreate:
     ):
         science = factories.ClassroomSubjectFactory(classroom=classroom)
         category = services.category_create(
-            actor=teacher,
+            actor=Actor(user=teacher),
             classroom_subject=science,
             name="Homework",
             weight=Decimal("1"),
@@ -182,7 +185,7 @@ class TestCategoryCreate:
     ):
         with pytest.raises(ValidationError) as excinfo:
             services.category_create(
-                actor=teacher,
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 name="Exams",
                 weight=weight,
@@ -193,7 +196,7 @@ class TestCategoryCreate:
     def test_it_reports_every_problem_at_once(self, teacher, classroom_subject):
         with pytest.raises(ValidationError) as excinfo:
             services.category_create(
-                actor=teacher,
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 name="",
                 weight=Decimal("0"),
@@ -204,7 +207,10 @@ class TestCategoryCreate:
 class TestCategoryUpdate:
     def test_it_renames_and_reweights(self, teacher, homework, log):
         services.category_update(
-            actor=teacher, category=homework, name="Homework", weight=Decimal("12.5")
+            actor=Actor(user=teacher),
+            category=homework,
+            name="Homework",
+            weight=Decimal("12.5"),
         )
         homework.refresh_from_db()
         assert homework.weight == Decimal("12.5")
@@ -217,7 +223,10 @@ class TestCategoryUpdate:
         )
         with pytest.raises(ValidationError) as excinfo:
             services.category_update(
-                actor=teacher, category=exams, name="homework", weight=Decimal("60")
+                actor=Actor(user=teacher),
+                category=exams,
+                name="homework",
+                weight=Decimal("60"),
             )
         assert errors_of(excinfo) == {
             "name": ["This subject already has a category with this name."]
@@ -228,7 +237,10 @@ class TestCategoryUpdate:
     def test_it_refuses_a_zero_weight(self, teacher, homework):
         with pytest.raises(ValidationError) as excinfo:
             services.category_update(
-                actor=teacher, category=homework, name="Homework", weight=Decimal(0)
+                actor=Actor(user=teacher),
+                category=homework,
+                name="Homework",
+                weight=Decimal(0),
             )
         assert errors_of(excinfo) == {
             "weight": ["A category's weight must be more than zero."]
@@ -243,7 +255,7 @@ class TestCategoryDelete:
     ):
         category_id = homework.pk
         with django_capture_on_commit_callbacks(execute=True):
-            services.category_delete(actor=teacher, category=homework)
+            services.category_delete(actor=Actor(user=teacher), category=homework)
         assert not Category.objects.filter(pk=category_id).exists()
         assert events(log) == [
             ("category_deleted", {"category_id": category_id, "actor_id": teacher.pk})
@@ -255,7 +267,7 @@ class TestCategoryDelete:
         quiz.archived_at = timezone.now()
         quiz.save()
         with pytest.raises(ValidationError) as excinfo:
-            services.category_delete(actor=teacher, category=homework)
+            services.category_delete(actor=Actor(user=teacher), category=homework)
         assert errors_of(excinfo) == {
             ALL: [
                 "This category still has 1 assessment (archived ones count too): "
@@ -266,7 +278,7 @@ class TestCategoryDelete:
 
     def test_the_refusal_counts_every_assessment(self, teacher, homework, quiz, exam):
         with pytest.raises(ValidationError) as excinfo:
-            services.category_delete(actor=teacher, category=homework)
+            services.category_delete(actor=Actor(user=teacher), category=homework)
         assert errors_of(excinfo)[ALL][0].startswith(
             "This category still has 2 assessments"
         )
@@ -479,7 +491,7 @@ class TestAssessmentDelete:
     ):
         quiz_id = quiz.pk
         with django_capture_on_commit_callbacks(execute=True):
-            services.assessment_delete(actor=teacher, assessment=quiz)
+            services.assessment_delete(actor=Actor(user=teacher), assessment=quiz)
         assert not Assessment.objects.filter(pk=quiz_id).exists()
         assert events(log) == [
             (
@@ -496,7 +508,7 @@ class TestAssessmentDelete:
         factories.ScoreFactory(
             assessment=quiz, student=student, state=ScoreState.BLANK, points=None
         )
-        services.assessment_delete(actor=teacher, assessment=quiz)
+        services.assessment_delete(actor=Actor(user=teacher), assessment=quiz)
         assert not Assessment.objects.filter(pk=quiz.pk).exists()
         assert not Score.objects.exists()
 
@@ -515,7 +527,7 @@ class TestAssessmentDelete:
             assessment=quiz, student=student, state=state, points=points
         )
         with pytest.raises(ValidationError) as excinfo:
-            services.assessment_delete(actor=teacher, assessment=quiz)
+            services.assessment_delete(actor=Actor(user=teacher), assessment=quiz)
         assert errors_of(excinfo) == {
             ALL: [
                 "This assessment has scores, comments or a score history: "
@@ -534,7 +546,7 @@ class TestAssessmentDelete:
             comment="Absent, will sit it next week",
         )
         with pytest.raises(ValidationError):
-            services.assessment_delete(actor=teacher, assessment=quiz)
+            services.assessment_delete(actor=Actor(user=teacher), assessment=quiz)
         assert Score.objects.count() == 1
 
     def test_a_blank_score_with_a_history_keeps_it_from_deletion(
@@ -542,28 +554,26 @@ class TestAssessmentDelete:
     ):
         # Typed, then cleared: the score is blank again, but its audit rows stay.
         scores_record(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "12", None)],
         )
         scores_record(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "", 1)],
         )
         assert Score.objects.get().state == ScoreState.BLANK
         assert not services.assessment_is_deletable(quiz)
         with pytest.raises(ValidationError):
-            services.assessment_delete(actor=teacher, assessment=quiz)
+            services.assessment_delete(actor=Actor(user=teacher), assessment=quiz)
         assert GradeChange.objects.count() == 2
 
     def test_a_locked_term_refuses_deletion(self, teacher, quiz, term):
         term.locked = True
         term.save()
         with pytest.raises(ValidationError) as excinfo:
-            services.assessment_delete(actor=teacher, assessment=quiz)
+            services.assessment_delete(actor=Actor(user=teacher), assessment=quiz)
         assert errors_of(excinfo) == {
             ALL: [
                 "The term Autumn is locked: its assessments cannot be added or changed."
@@ -574,12 +584,18 @@ class TestAssessmentDelete:
 
 class TestAssessmentRemove:
     def test_it_deletes_when_nothing_was_recorded(self, teacher, quiz):
-        assert services.assessment_remove(actor=teacher, assessment=quiz) == "deleted"
+        assert (
+            services.assessment_remove(actor=Actor(user=teacher), assessment=quiz)
+            == "deleted"
+        )
         assert not Assessment.objects.filter(pk=quiz.pk).exists()
 
     def test_it_archives_when_there_are_scores(self, teacher, student, quiz):
         graded(quiz, student)
-        assert services.assessment_remove(actor=teacher, assessment=quiz) == "archived"
+        assert (
+            services.assessment_remove(actor=Actor(user=teacher), assessment=quiz)
+            == "archived"
+        )
         quiz.refresh_from_db()
         assert quiz.archived_at is not None
         assert Score.objects.filter(assessment=quiz).count() == 1
@@ -598,7 +614,7 @@ class TestArchiveAndRestore:
     ):
         graded(quiz, student)
         with django_capture_on_commit_callbacks(execute=True):
-            services.assessment_archive(actor=teacher, assessment=quiz)
+            services.assessment_archive(actor=Actor(user=teacher), assessment=quiz)
         quiz.refresh_from_db()
         assert quiz.archived_at is not None
         assert Score.objects.filter(assessment=quiz).count() == 1
@@ -616,9 +632,9 @@ class TestArchiveAndRestore:
         log,
         django_capture_on_commit_callbacks,
     ):
-        services.assessment_archive(actor=teacher, assessment=quiz)
+        services.assessment_archive(actor=Actor(user=teacher), assessment=quiz)
         with django_capture_on_commit_callbacks(execute=True):
-            services.assessment_restore(actor=teacher, assessment=quiz)
+            services.assessment_restore(actor=Actor(user=teacher), assessment=quiz)
         quiz.refresh_from_db()
         assert quiz.archived_at is None
         assert selectors.gradebook(classroom_subject, term).assessments == [quiz]
@@ -628,8 +644,12 @@ class TestArchiveAndRestore:
         ) in events(log)
 
     def test_archiving_twice_keeps_the_first_date(self, teacher, quiz):
-        first = services.assessment_archive(actor=teacher, assessment=quiz).archived_at
-        again = services.assessment_archive(actor=teacher, assessment=quiz).archived_at
+        first = services.assessment_archive(
+            actor=Actor(user=teacher), assessment=quiz
+        ).archived_at
+        again = services.assessment_archive(
+            actor=Actor(user=teacher), assessment=quiz
+        ).archived_at
         assert first == again
 
     @pytest.mark.parametrize("action", ["assessment_archive", "assessment_restore"])
@@ -642,7 +662,7 @@ class TestArchiveAndRestore:
         term.locked = True
         term.save()
         with pytest.raises(ValidationError) as excinfo:
-            getattr(services, action)(actor=teacher, assessment=quiz)
+            getattr(services, action)(actor=Actor(user=teacher), assessment=quiz)
         assert "The term Autumn is locked" in errors_of(excinfo)[ALL][0]
         quiz.refresh_from_db()
         assert quiz.archived_at == archived_at
@@ -653,8 +673,12 @@ class TestPublishing:
         self, teacher, quiz, log, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            first = services.assessment_publish(actor=teacher, assessment=quiz)
-            again = services.assessment_publish(actor=teacher, assessment=quiz)
+            first = services.assessment_publish(
+                actor=Actor(user=teacher), assessment=quiz
+            )
+            again = services.assessment_publish(
+                actor=Actor(user=teacher), assessment=quiz
+            )
         assert first.published_at is not None
         assert again.published_at == first.published_at
         quiz.refresh_from_db()
@@ -666,9 +690,9 @@ class TestPublishing:
     def test_unpublishing_clears_it(
         self, teacher, quiz, log, django_capture_on_commit_callbacks
     ):
-        services.assessment_publish(actor=teacher, assessment=quiz)
+        services.assessment_publish(actor=Actor(user=teacher), assessment=quiz)
         with django_capture_on_commit_callbacks(execute=True):
-            services.assessment_unpublish(actor=teacher, assessment=quiz)
+            services.assessment_unpublish(actor=Actor(user=teacher), assessment=quiz)
         quiz.refresh_from_db()
         assert quiz.published_at is None
         assert events(log) == [
@@ -682,7 +706,7 @@ class TestPublishing:
         quiz.archived_at = timezone.now()
         quiz.save()
         with pytest.raises(ValidationError) as excinfo:
-            services.assessment_publish(actor=teacher, assessment=quiz)
+            services.assessment_publish(actor=Actor(user=teacher), assessment=quiz)
         assert errors_of(excinfo) == {
             ALL: ["This assessment is archived: restore it before publishing it."]
         }
@@ -693,7 +717,7 @@ class TestPublishing:
         # Publishing changes what students see, not any grade.
         term.locked = True
         term.save()
-        services.assessment_publish(actor=teacher, assessment=quiz)
+        services.assessment_publish(actor=Actor(user=teacher), assessment=quiz)
         quiz.refresh_from_db()
         assert quiz.published_at is not None
 
@@ -1130,7 +1154,7 @@ class TestAssessmentPages:
         self, client, teacher, classroom_subject, student, quiz
     ):
         graded(quiz, student)
-        services.assessment_archive(actor=teacher, assessment=quiz)
+        services.assessment_archive(actor=Actor(user=teacher), assessment=quiz)
         client.force_login(teacher)
         response = client.get(subject_url("assessments_archived", classroom_subject))
         assert response.context["assessments"] == [quiz]
@@ -1276,8 +1300,7 @@ class TestScorePage:
     ):
         other = add_students(classroom_subject.classroom, 1)[0]
         scores_record(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             changes=[
                 CellChange(student.pk, quiz.pk, "14", None, "First try"),
@@ -1320,8 +1343,7 @@ class TestScorePage:
         self, client, teacher, admin, classroom_subject, student, quiz
     ):
         scores_record(
-            actor=admin,
-            request_id="",
+            actor=Actor(user=admin),
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "11", None)],
         )
@@ -1415,9 +1437,9 @@ class TestAdminHistory:
 
     def test_each_step_is_a_line_of_the_admin_history(self, teacher, student, quiz):
         factories.ScoreFactory(assessment=quiz, student=student)
-        services.assessment_publish(actor=teacher, assessment=quiz)
-        services.assessment_archive(actor=teacher, assessment=quiz)
-        services.assessment_restore(actor=teacher, assessment=quiz)
+        services.assessment_publish(actor=Actor(user=teacher), assessment=quiz)
+        services.assessment_archive(actor=Actor(user=teacher), assessment=quiz)
+        services.assessment_restore(actor=Actor(user=teacher), assessment=quiz)
         entries = LogEntry.objects.filter(object_id=str(quiz.pk)).order_by("pk")
         assert [(e.user, e.change_message) for e in entries] == [
             (teacher, "Published"),
@@ -1427,6 +1449,6 @@ class TestAdminHistory:
 
     def test_a_deletion_is_recorded_before_the_row_goes(self, teacher, quiz):
         object_id = str(quiz.pk)
-        services.assessment_delete(actor=teacher, assessment=quiz)
+        services.assessment_delete(actor=Actor(user=teacher), assessment=quiz)
         entry = LogEntry.objects.get(object_id=object_id)
         assert (entry.action_flag, entry.object_repr) == (DELETION, str(quiz))

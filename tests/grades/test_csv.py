@@ -11,6 +11,7 @@ from django.urls import reverse
 from grades import csv_io
 from grades.models import GradeChange, Score
 from grades.services.scores import CellChange, scores_record
+from school.audit import Actor
 from tests import factories
 from tests.grades.conftest import add_students
 from tests.school_calendar import SCHOOL
@@ -52,8 +53,7 @@ def confirm(client, classroom_subject, term, payload):
 
 def record(actor, classroom_subject, *cells):
     return scores_record(
-        actor=actor,
-        request_id="",
+        actor=Actor(user=actor),
         classroom_subject=classroom_subject,
         changes=[CellChange(s.pk, a.pk, text, v) for s, a, text, v in cells],
     )

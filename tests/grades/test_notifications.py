@@ -20,6 +20,7 @@ from grades.services.term_grades import (
     term_grades_update,
 )
 from grades.tasks import SEND_ATTEMPTS, send_term_grades_published
+from school.audit import Actor
 from tests import factories
 from tests.grades.conftest import run_worker
 
@@ -63,8 +64,7 @@ def graded(student, spanish_student, quiz):
 
 def publish(teacher, classroom_subject, term, reason=""):
     return term_grades_publish(
-        actor=teacher,
-        request_id="",
+        actor=Actor(user=teacher),
         classroom_subject=classroom_subject,
         term=term,
         reason=reason,
@@ -183,8 +183,7 @@ class TestPublishingSendsEmails:
     ):
         with django_capture_on_commit_callbacks(execute=True):
             term_grades_update(
-                actor=teacher,
-                request_id="",
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 term=term,
                 changes=[
@@ -192,8 +191,7 @@ class TestPublishingSendsEmails:
                 ],
             )
             scores_record(
-                actor=teacher,
-                request_id="",
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 changes=[CellChange(student.pk, graded.pk, "19", 1, None)],
             )

@@ -18,6 +18,7 @@ from grades.services.term_grades import (
     term_grades_publish,
     term_grades_update,
 )
+from school.audit import Actor
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def history(classroom, other_teacher):
 
 @pytest.fixture
 def published_quiz(quiz, student, teacher):
-    assessment_publish(actor=teacher, assessment=quiz)
+    assessment_publish(actor=Actor(user=teacher), assessment=quiz)
     record(teacher, quiz, student, "12")
     return quiz
 
@@ -54,8 +55,7 @@ def published_quiz(quiz, student, teacher):
 def record(teacher, assessment, student, text):
     score = assessment.scores.filter(student=student).first()
     scores_record(
-        actor=teacher,
-        request_id="",
+        actor=Actor(user=teacher),
         classroom_subject=assessment.classroom_subject,
         changes=[
             CellChange(
@@ -68,8 +68,7 @@ def record(teacher, assessment, student, text):
 def publish(teacher, classroom_subject, term, student, override=None):
     if override is not None:
         term_grades_update(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             term=term,
             changes=[
@@ -82,8 +81,7 @@ def publish(teacher, classroom_subject, term, student, override=None):
             ],
         )
     term_grades_publish(
-        actor=teacher,
-        request_id="",
+        actor=Actor(user=teacher),
         classroom_subject=classroom_subject,
         term=term,
         reason="x",
@@ -134,7 +132,7 @@ class TestReportCard:
         record(teacher, exam, student, "80")
         client.force_login(student)
         assert line_of(card(client, student, term), "Mathematics").scores == []
-        assessment_publish(actor=teacher, assessment=exam)
+        assessment_publish(actor=Actor(user=teacher), assessment=exam)
         scores = line_of(card(client, student, term), "Mathematics").scores
         assert [s.assessment.pk for s in scores] == [exam.pk]
 

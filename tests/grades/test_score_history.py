@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from grades.models import GradeChange
 from grades.services.scores import CellChange, scores_record
+from school.audit import Actor
 from tests import factories
 from tests.grades.conftest import add_students
 from tests.school_calendar import SCHOOL
@@ -27,21 +28,18 @@ def history_url(classroom_subject, term, assessment, student):
 def changed_three_times(teacher, admin, classroom_subject, student, quiz):
     """15 by the teacher, then 17.5 by staff with a reason, then EX with a comment."""
     scores_record(
-        actor=teacher,
-        request_id="",
+        actor=Actor(user=teacher),
         classroom_subject=classroom_subject,
         changes=[CellChange(student.pk, quiz.pk, "15", None)],
     )
     scores_record(
-        actor=admin,
-        request_id="",
+        actor=Actor(user=admin),
         classroom_subject=classroom_subject,
         changes=[CellChange(student.pk, quiz.pk, "17,5", 1)],
         reason="Regraded after appeal",
     )
     scores_record(
-        actor=teacher,
-        request_id="",
+        actor=Actor(user=teacher),
         classroom_subject=classroom_subject,
         changes=[CellChange(student.pk, quiz.pk, "ex", 2, comment="Was ill")],
     )
@@ -169,8 +167,7 @@ class TestScoreHistoryContent:
         students = add_students(classroom_subject.classroom, size)
         for version in range(size):
             scores_record(
-                actor=teacher,
-                request_id="",
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 changes=[
                     CellChange(s.pk, quiz.pk, str(version % 20), version or None)

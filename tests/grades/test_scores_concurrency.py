@@ -8,6 +8,7 @@ from django.db import connection, transaction
 
 from grades.models import GradeChange, Score
 from grades.services.scores import CellChange, GridRejected, scores_record
+from school.audit import Actor
 
 pytestmark = [
     pytest.mark.postgres,
@@ -35,8 +36,7 @@ def test_a_save_waiting_on_a_locked_score_sees_the_other_save_and_refuses(
     teacher, admin, classroom_subject, student, quiz
 ):
     scores_record(
-        actor=teacher,
-        request_id="",
+        actor=Actor(user=teacher),
         classroom_subject=classroom_subject,
         changes=[CellChange(student.pk, quiz.pk, "10", None)],
     )
@@ -56,8 +56,7 @@ def test_a_save_waiting_on_a_locked_score_sees_the_other_save_and_refuses(
     assert locked.wait(timeout=10)
     mine, outcome = in_thread(
         lambda: scores_record(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "15", 1)],
         )
@@ -81,8 +80,7 @@ def test_two_saves_of_the_same_new_score_at_once_leave_one_score(
     def save():
         start.wait(timeout=10)
         return scores_record(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, "14", None)],
         )
@@ -103,8 +101,7 @@ def test_two_different_values_for_the_same_new_score_keep_one_and_refuse_the_oth
     def save(actor, text):
         start.wait(timeout=10)
         return scores_record(
-            actor=actor,
-            request_id="",
+            actor=Actor(user=actor),
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, quiz.pk, text, None)],
         )

@@ -4,6 +4,7 @@ import pytest
 
 from grades.models import GradeChange, Score, ScoreState
 from grades.services.scores import CellChange, GridRejected, scores_record
+from school.audit import Actor
 from tests import factories
 from tests.grades.conftest import add_students
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def record(actor, classroom_subject, *changes):
     return scores_record(
-        actor=actor, request_id="", classroom_subject=classroom_subject, changes=changes
+        actor=Actor(user=actor), classroom_subject=classroom_subject, changes=changes
     )
 
 

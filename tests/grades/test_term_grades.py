@@ -18,6 +18,7 @@ from grades.term_grade_selectors import (
     term_grade_explanation,
     term_grade_sheet,
 )
+from school.audit import Actor
 from tests import factories
 from tests.grades.conftest import add_students
 from tests.school_calendar import SCHOOL
@@ -58,8 +59,7 @@ def assessment(classroom_subject, term, category, max_points="20", **kwargs):
 
 def update(actor, classroom_subject, term, *edits):
     return term_grades_update(
-        actor=actor,
-        request_id="",
+        actor=Actor(user=actor),
         classroom_subject=classroom_subject,
         term=term,
         changes=edits,
@@ -68,8 +68,7 @@ def update(actor, classroom_subject, term, *edits):
 
 def publish(actor, classroom_subject, term, reason=""):
     return term_grades_publish(
-        actor=actor,
-        request_id="",
+        actor=Actor(user=actor),
         classroom_subject=classroom_subject,
         term=term,
         reason=reason,
@@ -495,8 +494,7 @@ class TestPublishing:
         publish(teacher, classroom_subject, term)
         hw, _ex = golden
         scores_record(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, hw.pk, "1", version=1)],
         )
@@ -741,8 +739,7 @@ class TestStudentResults:
         publish(teacher, classroom_subject, term)
         # Later score changes move the live grade but not the published line.
         scores_record(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             changes=[CellChange(student.pk, shown.pk, "2", version=1)],
         )

@@ -18,6 +18,7 @@ from grades.services.term_grades import (
     term_grades_update,
 )
 from grades.services.terms import term_lock, term_unlock
+from school.audit import Actor
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,9 @@ class TestLockService:
         self, admin, term, django_capture_on_commit_callbacks
     ):
         with capture_logs() as logs, django_capture_on_commit_callbacks(execute=True):
-            assert term_lock(actor=admin, term=term, reason=" Grading closed ")
+            assert term_lock(
+                actor=Actor(user=admin), term=term, reason=" Grading closed "
+            )
         term.refresh_from_db()
         assert term.locked
         (entry,) = lock_entries(term)
@@ -61,8 +64,10 @@ class TestLockService:
         } in logs
 
     def test_staff_unlock_a_term_with_a_reason(self, admin, term):
-        term_lock(actor=admin, term=term, reason="Grading closed")
-        assert term_unlock(actor=admin, term=term, reason="Late exam to enter")
+        term_lock(actor=Actor(user=admin), term=term, reason="Grading closed")
+        assert term_unlock(
+            actor=Actor(user=admin), term=term, reason="Late exam to enter"
+        )
         term.refresh_from_db()
         assert not term.locked
         messages = [entry.change_message for entry in lock_entries(term)]
@@ -79,25 +84,28 @@ class TestLockService:
         term.save()
         for actor in (teacher, student):
             with pytest.raises(PermissionDenied):
-                service(actor=actor, term=term, reason="Because")
+                service(actor=Actor(user=actor), term=term, reason="Because")
         term.refresh_from_db()
         assert term.locked == (service is term_unlock)
         assert not lock_entries(term).exists()
 
     def test_a_reason_is_required(self, admin, term):
         with pytest.raises(ValidationError, match="a reason is required"):
-            term_lock(actor=admin, term=term, reason="   ")
+            term_lock(actor=Actor(user=admin), term=term, reason="   ")
         term.refresh_from_db()
         assert not term.locked
         assert not lock_entries(term).exists()
 
     def test_locking_a_locked_term_changes_and_logs_nothing(self, admin, term):
-        term_lock(actor=admin, term=term, reason="Closed")
-        assert term_lock(actor=admin, term=term, reason="Closed again") is False
+        term_lock(actor=Actor(user=admin), term=term, reason="Closed")
+        assert (
+            term_lock(actor=Actor(user=admin), term=term, reason="Closed again")
+            is False
+        )
         assert lock_entries(term).count() == 1
 
     def test_the_reason_shows_in_the_terms_admin_history(self, client, admin, term):
-        term_lock(actor=admin, term=term, reason="Report cards printed")
+        term_lock(actor=Actor(user=admin), term=term, reason="Report cards printed")
         client.force_login(admin)
         response = client.get(reverse("admin:classrooms_term_history", args=[term.pk]))
         assert response.status_code == 200
@@ -108,11 +116,10 @@ class TestALockedTermRefusesGradeChanges:
     def test_scores_are_refused(
         self, admin, teacher, classroom_subject, student, quiz, term
     ):
-        term_lock(actor=admin, term=term, reason="Closed")
+        term_lock(actor=Actor(user=admin), term=term, reason="Closed")
         with pytest.raises(GridRejected) as rejected:
             scores_record(
-                actor=teacher,
-                request_id="",
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 changes=[CellChange(student.pk, quiz.pk, "18", None)],
             )
@@ -122,12 +129,11 @@ class TestALockedTermRefusesGradeChanges:
     def test_term_grade_updates_are_refused(
         self, admin, teacher, classroom_subject, student, term
     ):
-        term_lock(actor=admin, term=term, reason="Closed")
+        term_lock(actor=Actor(user=admin), term=term, reason="Closed")
         for actor in (teacher, admin):  # staff too: unlock first
             with pytest.raises(ValidationError) as error:
                 term_grades_update(
-                    actor=actor,
-                    request_id="",
+                    actor=Actor(user=actor),
                     classroom_subject=classroom_subject,
                     term=term,
                     changes=[comment(student)],
@@ -142,11 +148,10 @@ class TestALockedTermRefusesGradeChanges:
     def test_publishing_is_refused(
         self, admin, teacher, classroom_subject, student, term, graded
     ):
-        term_lock(actor=admin, term=term, reason="Closed")
+        term_lock(actor=Actor(user=admin), term=term, reason="Closed")
         with pytest.raises(ValidationError, match="is locked"):
             term_grades_publish(
-                actor=teacher,
-                request_id="",
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 term=term,
             )
@@ -156,12 +161,11 @@ class TestALockedTermRefusesGradeChanges:
         self, admin, teacher, classroom_subject, student, term
     ):
         stale = Term.objects.get(pk=term.pk)
-        term_lock(actor=admin, term=term, reason="Closed")
+        term_lock(actor=Actor(user=admin), term=term, reason="Closed")
         assert not stale.locked
         with pytest.raises(ValidationError, match="is locked"):
             term_grades_update(
-                actor=teacher,
-                request_id="",
+                actor=Actor(user=teacher),
                 classroom_subject=classroom_subject,
                 term=stale,
                 changes=[comment(student)],
@@ -170,17 +174,16 @@ class TestALockedTermRefusesGradeChanges:
     def test_after_staff_unlock_grades_change_again(
         self, admin, teacher, classroom_subject, student, term, graded
     ):
-        term_lock(actor=admin, term=term, reason="Closed")
-        term_unlock(actor=admin, term=term, reason="One correction")
+        term_lock(actor=Actor(user=admin), term=term, reason="Closed")
+        term_unlock(actor=Actor(user=admin), term=term, reason="One correction")
         term_grades_update(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             term=term,
             changes=[comment(student, "Corrected")],
         )
         result = term_grades_publish(
-            actor=teacher, request_id="", classroom_subject=classroom_subject, term=term
+            actor=Actor(user=teacher), classroom_subject=classroom_subject, term=term
         )
         assert result.published == 1
         line = TermGrade.objects.get()
@@ -189,7 +192,7 @@ class TestALockedTermRefusesGradeChanges:
     def test_the_page_of_a_locked_term_is_read_only_and_refuses_a_post(
         self, client, admin, teacher, classroom_subject, student, term
     ):
-        term_lock(actor=admin, term=term, reason="Closed")
+        term_lock(actor=Actor(user=admin), term=term, reason="Closed")
         url = reverse(
             "term_grades",
             args=[classroom_subject.classroom_id, classroom_subject.pk, term.pk],
@@ -311,7 +314,11 @@ def test_a_save_waiting_while_the_term_is_being_locked_is_refused(
 
     def lock_and_hold():
         with transaction.atomic():
-            term_lock(actor=admin, term=Term.objects.get(pk=term.pk), reason="Closing")
+            term_lock(
+                actor=Actor(user=admin),
+                term=Term.objects.get(pk=term.pk),
+                reason="Closing",
+            )
             locked.set()
             release.wait(timeout=10)
 
@@ -319,8 +326,7 @@ def test_a_save_waiting_while_the_term_is_being_locked_is_refused(
     assert locked.wait(timeout=10)
     mine, outcome = in_thread(
         lambda: term_grades_update(
-            actor=teacher,
-            request_id="",
+            actor=Actor(user=teacher),
             classroom_subject=classroom_subject,
             term=Term.objects.get(pk=term.pk),
             changes=[comment(student)],

@@ -54,10 +54,6 @@ ALLOWLIST = {
     ("accounts/resources.py", ".is_superuser"): "the import never touches superusers",
     ("accounts/resources.py", ".is_staff"): "imported people are never staff",
     ("accounts/services.py", ".role"): "the School admin group follows the role",
-    ("accounts/services.py", ".is_staff"): (
-        "staff-only user management; accounts sits below the policy module, so "
-        "this check moves there with the user services of the one-write-path work"
-    ),
     ("accounts/services.py", ".is_superuser"): "only a superuser deactivates one",
     ("accounts/signals.py", ".role"): "the School admin group follows the role",
     ("classrooms/models.py", ".role"): (
