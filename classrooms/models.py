@@ -319,3 +319,31 @@ class Enrollment(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class ReportVersion(models.Model):
+    """How often the grading data of a classroom subject changed.
+
+    Part of the cache key of every report that reads the classroom subject
+    (`grades.report_cache`); bumped in the same transaction as each change, so a
+    committed change is never hidden by a cached report. It lives here, beside the
+    classroom subject, so that the services of this app and of the gradebook can
+    both bump it (`classrooms.report_versions`).
+    """
+
+    classroom_subject = models.OneToOneField(
+        ClassroomSubject,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="report_version",
+        verbose_name=_("classroom subject"),
+    )
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        db_table = "grades_reportversion"
+        verbose_name = _("report version")
+        verbose_name_plural = _("report versions")
+
+    def __str__(self):
+        return f"{self.classroom_subject_id}: {self.version}"

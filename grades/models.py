@@ -399,31 +399,6 @@ class GradeChange(models.Model):
         }
 
 
-class ReportVersion(models.Model):
-    """How often the grading data of a classroom subject changed.
-
-    Part of the cache key of every report that reads the classroom subject
-    (`grades.report_cache`); bumped in the same transaction as each change, so a
-    committed change is never hidden by a cached report.
-    """
-
-    classroom_subject = models.OneToOneField(
-        ClassroomSubject,
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="report_version",
-        verbose_name=_("classroom subject"),
-    )
-    version = models.PositiveBigIntegerField(_("version"), default=0)
-
-    class Meta:
-        verbose_name = _("report version")
-        verbose_name_plural = _("report versions")
-
-    def __str__(self):
-        return f"{self.classroom_subject_id}: {self.version}"
-
-
 class ReportBatchStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Being prepared")

@@ -23,13 +23,13 @@ reading, so a cached line never reaches a viewer who may not see it.
 import hashlib
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from classrooms.models import Classroom, ClassroomSubject, Subject
-from grades.models import Assessment, Category, ReportVersion, Score, TermGrade
+from classrooms.report_versions import bump_classroom_subjects, bump_where
+from grades.models import Assessment, Category, Score, TermGrade
 
 TTL_SECONDS = 5 * 60
 
@@ -56,42 +56,9 @@ def set_many(entries: dict) -> None:
         cache.set_many(entries, TTL_SECONDS)
 
 
-def _upsert_sql(select_sql: str) -> str:
-    table = ReportVersion._meta.db_table
-    return (
-        f"INSERT INTO {table} (classroom_subject_id, version) {select_sql} "
-        f"ON CONFLICT (classroom_subject_id) "
-        f"DO UPDATE SET version = {table}.version + 1"
-    )
-
-
-def bump_classroom_subjects(classroom_subject_ids) -> None:
-    """Bump the version of each classroom subject, in the caller's transaction.
-
-    Rows are written in id order so that two transactions bumping overlapping sets
-    wait for each other instead of deadlocking.
-    """
-    ids = sorted({int(pk) for pk in classroom_subject_ids if pk is not None})
-    if not ids:
-        return
-    values = ", ".join(["(%s, 1)"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(f"VALUES {values}"), ids)
-
-
 def bump_for_assessments(assessment_ids) -> None:
     """Bump the versions of the classroom subjects of these assessments."""
-    ids = sorted({int(pk) for pk in assessment_ids if pk is not None})
-    if not ids:
-        return
-    placeholders = ", ".join(["%s"] * len(ids))
-    assessments = Assessment._meta.db_table
-    select_sql = (
-        f"SELECT DISTINCT classroom_subject_id, 1 FROM {assessments} "  # noqa: S608 - names, not data
-        f"WHERE id IN ({placeholders}) ORDER BY classroom_subject_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(select_sql), ids)
+    bump_where(Assessment._meta.db_table, "classroom_subject_id", assessment_ids)
 
 
 GRADING_MODELS = (Assessment, Category, Score, TermGrade)

@@ -26,10 +26,10 @@ from django.utils import timezone
 
 import policies
 from accounts.models import Advising, User
-from classrooms.models import ClassroomSubject, Enrollment, Term
+from classrooms.models import ClassroomSubject, Enrollment, ReportVersion, Term
 from classrooms.selectors import current_school_year
 from grades import calc, report_cache
-from grades.models import Assessment, Category, ReportVersion, Score, TermGrade
+from grades.models import Assessment, Category, Score, TermGrade
 from grades.selectors import current_term, grade_bands
 from grades.term_grade_selectors import (
     Effective,

@@ -39,10 +39,10 @@ from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from classrooms.models import ClassroomSubject, Term
+from classrooms.models import ClassroomSubject, ReportVersion, Term
 from classrooms.selectors import current_school_year
 from grades import calc, report_cache
-from grades.models import ReportVersion, TermGrade
+from grades.models import TermGrade
 from grades.reports import passing_mark
 from grades.selectors import current_term, grade_bands
 from school.ids import id_or_404

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 import policies
 from accounts.models import User
+from classrooms import report_versions
 from classrooms.models import ClassroomSubject, Enrollment
-from grades import report_cache
 from grades.cells import CellError, CellValue, format_cell, parse_cell
 from grades.models import Assessment, GradeChange, Score, ScoreState
 from school.audit import Actor
@@ -247,7 +247,7 @@ def _write_scores(
     changed = len(audits)
     if changed:
         # Bulk writes send no signals: the cached reports learn of them here.
-        report_cache.bump_classroom_subjects([classroom_subject.pk])
+        report_versions.bump_classroom_subjects([classroom_subject.pk])
     transaction.on_commit(
         lambda: logger.info("scores_recorded", actor_id=actor.user_id, count=changed)
     )

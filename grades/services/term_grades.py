@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import policies
+from classrooms import report_versions
 from classrooms.models import ClassroomSubject, Enrollment, Term
-from grades import calc, report_cache
+from grades import calc
 from grades.models import GradeChange, TermGrade
 from grades.selectors import grade_bands
 from grades.tasks import enqueue_in_transaction, send_term_grades_published
@@ -392,7 +393,7 @@ def _write(actor: Actor, to_create, to_update, fields, audits):
     if not audits:
         return
     # Bulk writes send no signals: the cached reports learn of them here.
-    report_cache.bump_classroom_subjects(
+    report_versions.bump_classroom_subjects(
         {term_grade.classroom_subject_id for term_grade, _before, _reason in audits}
     )
     GradeChange.objects.bulk_create(

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from grades.models import GradeBand, ReportVersion
+from classrooms.models import ReportVersion
+from grades.models import GradeBand
 from grades.services.assessments import assessment_publish
 from grades.services.scores import CellChange, scores_record
 from grades.services.term_grades import (
