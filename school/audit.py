@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,7 @@ __all__ = [
     "Channel",
     "describe",
     "event",
+    "field_changes",
     "record",
     "record_many",
 ]
@@ -96,6 +97,15 @@ DELETED = event("deleted", _("Deleted."))
 # Rows written before events had codes: their text, as it was stored.
 LEGACY = event("legacy", "%(text)s")
 _DJANGO_MESSAGE_CODES = {ADDED, CHANGED, DELETED}
+
+
+def field_changes(model, field_names) -> dict:
+    """The parameters of a CHANGED event naming the fields that changed, stored
+    as Django's admin stores them (labels in the default language, translated
+    when shown)."""
+    with translation.override(None):
+        labels = [str(model._meta.get_field(name).verbose_name) for name in field_names]
+    return {"changes": [{"changed": {"fields": labels}}]}
 
 
 def describe(row: AuditEvent) -> str:
