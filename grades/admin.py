@@ -29,6 +29,7 @@ from grades.models import (
     Score,
     TermGrade,
 )
+from school import audit
 from school.admin_filters import RelatedIdListFilter
 from school.audit import Channel
 from school.ids import parse_id
@@ -479,7 +480,7 @@ class StudentListFilter(admin.SimpleListFilter):
 
 @admin.register(GradeChange)
 class GradeChangeAdmin(admin.ModelAdmin):
-    list_display = ("changed_at", "changed_by", "target", "reason")
+    list_display = ("changed_at", "actor", "channel", "target", "reason")
     list_select_related = (
         "changed_by",
         "score__student",
@@ -492,6 +493,7 @@ class GradeChangeAdmin(admin.ModelAdmin):
     )
     list_filter = (
         "changed_at",
+        "channel",
         ChangeClassroomListFilter,
         ChangedByTeacherListFilter,
         StudentListFilter,
@@ -508,6 +510,8 @@ class GradeChangeAdmin(admin.ModelAdmin):
     fields = (
         "changed_at",
         "changed_by",
+        "actor_program",
+        "channel",
         "score",
         "term_grade",
         "before",
@@ -517,6 +521,10 @@ class GradeChangeAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     ordering = ("-changed_at",)
+
+    @admin.display(description=_("changed by"), ordering="changed_by__full_name")
+    def actor(self, obj):
+        return audit.actor_label(obj)
 
     @admin.display(description=_("changed record"))
     def target(self, obj):

@@ -94,7 +94,8 @@ def event(code: str, message: Promise | str) -> str:
 ADDED = event("added", _("Added."))
 CHANGED = event("changed", _("Changed."))
 DELETED = event("deleted", _("Deleted."))
-# Rows written before events had codes: their text, as it was stored.
+# The admin history written before events had codes (Django's LogEntry rows,
+# moved here by the migration school.0002): their text, as it was stored.
 LEGACY = event("legacy", "%(text)s")
 _DJANGO_MESSAGE_CODES = {ADDED, CHANGED, DELETED}
 
@@ -114,6 +115,9 @@ def describe(row: AuditEvent) -> str:
     if row.code in _DJANGO_MESSAGE_CODES and params.get("changes"):
         entry = LogEntry(change_message=json.dumps(params["changes"]))
         return entry.get_change_message()
+    if row.code == LEGACY:
+        # Django's structured messages among them are still translated.
+        return LogEntry(change_message=params.get("text", "")).get_change_message()
     message = _MESSAGES.get(row.code)
     if message is None:
         return row.code

@@ -40,13 +40,16 @@ class AuditEvent(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     code = models.CharField(_("event"), max_length=64)
     params = models.JSONField(_("details"), default=dict, blank=True)
+    # Empty only on history kept from before (whose record type was deleted).
     target_type = models.ForeignKey(
         ContentType,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("record type"),
     )
-    target_id = models.CharField(_("record id"), max_length=64)
+    target_id = models.CharField(_("record id"), max_length=64, blank=True)
     target_repr = models.CharField(_("record"), max_length=200)
 
     class Meta:

@@ -2,8 +2,8 @@
 
 A locked term refuses every grade change: scores (`scores_record`), term grades
 and publishing (`term_grades_update`, `term_grades_publish`). Each action writes a
-log event and a Django admin `LogEntry` on the term, so it shows in the term's
-history in the admin with its reason.
+log event and an audit event on the term, so it shows in the term's history in
+the admin with its reason.
 
 The term's row is locked (`SELECT ... FOR UPDATE`) while it changes; the term
 grade services take the same lock, so a save never slips past a lock.
