@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.utils import translation
 
 from tests import factories
 from tests.school_calendar import SCHOOL, SESSION_START
@@ -63,6 +64,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request signed in as a Spanish speaker activates Spanish for the thread;
+    # the next test starts in the default language whatever this one did.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

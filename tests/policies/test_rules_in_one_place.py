@@ -8,6 +8,7 @@ allowlist with its reason. A self-test feeds the checker a violation of each kin
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,37 @@ def test_the_checker_reports_an_injected_violation(source, kind):
 )
 def test_the_checker_leaves_data_reads_alone(source):
     assert findings(source) == []
+
+
+# Templates of the portal's pages ask the `may` namespace of
+# policies.context_processors; the admin's templates are Django's.
+TEMPLATE_ROLE_READ = re.compile(
+    r"\b(?:user|request\.user|viewer)\.(?:role|is_staff|is_superuser|is_teacher|"
+    r"is_student)\b"
+)
+
+
+def template_findings(text: str) -> list[str]:
+    return TEMPLATE_ROLE_READ.findall(text)
+
+
+def test_no_page_template_decides_by_role():
+    reported = {
+        str(path.relative_to(ROOT)): found
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        if "admin" not in path.relative_to(ROOT / "templates").parts
+        and (found := template_findings(path.read_text()))
+    }
+    assert reported == {}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% if user.is_staff %}x{% endif %}",
+        "{% if request.user.is_teacher %}x{% endif %}",
+        "{% if user.role == 'student' %}x{% endif %}",
+    ],
+)
+def test_the_template_checker_reports_an_injected_violation(source):
+    assert template_findings(source)
