@@ -55,7 +55,6 @@ ALLOWLIST = {
     ("accounts/resources.py", ".is_staff"): "imported people are never staff",
     ("accounts/services.py", ".role"): "the School admin group follows the role",
     ("accounts/services.py", ".is_superuser"): "only a superuser deactivates one",
-    ("accounts/signals.py", ".role"): "the School admin group follows the role",
     ("classrooms/models.py", ".role"): (
         "validation: a classroom's teacher is a teacher, an enrolled person a student"
     ),
