@@ -120,6 +120,9 @@ def _write_inlines(actor: Actor, inlines: Iterable[InlineChanges]) -> None:
             _delete(actor, obj)
         for obj in changes.new:
             _require(actor, type(obj))
+            # The parent may have been added just now: take its new id before
+            # the row's own save() reads it (a classroom subject's teacher).
+            obj._prepare_related_fields_for_save(operation_name="save")
             _write(actor, obj, None)
         for obj, fields in changes.changed:
             _require(actor, type(obj))
