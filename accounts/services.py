@@ -214,10 +214,10 @@ def users_import(
             user.email = User.objects.normalize_email(user.email)
             if not user.password:
                 user.set_unusable_password()
-        User.objects.bulk_create(new, batch_size=2000)
+        User.objects.bulk_create(new)
         audit.record_many(actor=actor, code=audit.ADDED, targets=new)
         for fields, users_ in by_fields.items():
-            User.objects.bulk_update(users_, list(fields), batch_size=2000)
+            User.objects.bulk_update(users_, list(fields))
             audit.record_many(
                 actor=actor,
                 code=audit.CHANGED,

@@ -223,10 +223,10 @@ def rows_import(*, actor: Actor, model, new: list, changed: list) -> None:
         if fields:
             by_fields[tuple(sorted(fields))].append(obj)
     with transaction.atomic(durable=True):
-        model.objects.bulk_create(new, batch_size=2000)
+        model.objects.bulk_create(new)
         audit.record_many(actor=actor, code=audit.ADDED, targets=new)
         for fields, objs in by_fields.items():
-            model.objects.bulk_update(objs, list(fields), batch_size=2000)
+            model.objects.bulk_update(objs, list(fields))
             audit.record_many(
                 actor=actor,
                 code=audit.CHANGED,
