@@ -9,6 +9,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.admin import csrf_protect_m, sensitive_post_parameters_m
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -23,13 +24,25 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Advising, Role, User
 from accounts.resources import UserResource
-from accounts.services import users_deactivate, users_send_password_reset
+from accounts.services import (
+    PERMISSION_FIELDS,
+    USER_FIELDS,
+    advising_create,
+    advising_delete,
+    advising_update,
+    user_create,
+    user_delete,
+    user_update,
+    users_deactivate,
+    users_send_password_reset,
+)
 from classrooms import services as enrollment_services
 from classrooms.models import Classroom
 from grades.models import GradeChange
 from school.admin_actions import DateInput, confirm_action
 from school.admin_filters import RelatedIdListFilter
 from school.admin_import import RosterImportExportMixin
+from school.admin_services import WritesThroughServicesMixin, adopt
 from school.audit import Actor, Channel
 
 # Grade changes listed per page of a student's grade history.
@@ -188,7 +201,7 @@ def _enrollment_message(outcome, done_message):
 
 
 @admin.register(User)
-class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
+class UserAdmin(WritesThroughServicesMixin, RosterImportExportMixin, DjangoUserAdmin):
     resource_classes = [UserResource]
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
@@ -286,17 +299,48 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
         relations += ("taught_subjects", "advisee_links", "advisor_links")
         return any(getattr(user, name).exists() for name in relations)
 
+    @sensitive_post_parameters_m
+    @csrf_protect_m
+    def add_view(self, request, form_url="", extra_context=None):
+        # Django's wraps this in a transaction; user_create opens its own.
+        return self._add_view(request, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change and form.cleaned_data.get("send_password_reset"):
-            users_send_password_reset(
-                actor=Actor.from_request(request, channel=Channel.ADMIN), users=[obj]
+        data = form.cleaned_data
+        if change:
+            names = USER_FIELDS + PERMISSION_FIELDS
+            user_update(
+                actor=self.actor(request),
+                user=obj,
+                changes={f: data[f] for f in form.changed_data if f in names},
             )
+            return
+        usable = data.get("set_usable_password", True)
+        user = user_create(
+            actor=self.actor(request),
+            email=data["email"],
+            full_name=data["full_name"],
+            role=data["role"],
+            language=data["language"],
+            password=data.get("password1") if usable else None,
+            send_password_reset=bool(data.get("send_password_reset")),
+        )
+        adopt(obj, user)
+        obj.password = user.password
+        if data.get("send_password_reset"):
             self.message_user(
                 request,
                 gettext("A link to choose a password is on its way to %(email)s.")
                 % {"email": obj.email},
             )
+
+    def save_related(self, request, form, formsets, change):
+        # Groups and permissions were set by user_update; no inlines here.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        user_delete(actor=self.actor(request), user=obj)
 
     @admin.action(description=_("Enroll selected students in a classroom"))
     def enroll_in_classroom(self, request, queryset):
@@ -527,7 +571,7 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
 
 
 @admin.register(Advising)
-class AdvisingAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
+class AdvisingAdmin(WritesThroughServicesMixin, UserRoleChoicesMixin, admin.ModelAdmin):
     list_display = ("teacher", "student", "created_at")
     list_select_related = ("teacher", "student")
     autocomplete_fields = ("teacher", "student")
@@ -538,3 +582,25 @@ class AdvisingAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
         "student__email",
     )
     ordering = ("teacher__full_name", "student__full_name")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            advising_update(
+                actor=self.actor(request),
+                link=obj,
+                teacher=data["teacher"],
+                student=data["student"],
+            )
+            return
+        link = advising_create(
+            actor=self.actor(request), teacher=data["teacher"], student=data["student"]
+        )
+        adopt(obj, link)
+
+    def delete_model(self, request, obj):
+        advising_delete(actor=self.actor(request), link=obj)
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset:
+            advising_delete(actor=self.actor(request), link=link)

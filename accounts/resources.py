@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
 from accounts.models import Language, Role, User
+from accounts.services import users_import
 from school.admin_import import (
     ChoiceWidget,
     PrefetchedResource,
@@ -122,8 +123,5 @@ class UserResource(PrefetchedResource):
                 )
             )
 
-    def before_save_instance(self, instance, row, **kwargs):
-        if instance.pk is None:
-            # bulk_create skips User.save(): what it would derive is set here.
-            instance.set_unusable_password()
-            instance.is_staff = False
+    def write_rows(self, *, actor, new, changed):
+        users_import(actor=actor, new=new, changed=changed)

@@ -1,4 +1,14 @@
-from collections.abc import Iterable
+"""Every write of accounts: people, their roles and advising links.
+
+Each public service is one durable transaction with its audit events (and the
+report-version bumps a change calls for) inside it. The role is written only
+here: `user_create`, `user_update` and the import's `users_import` keep the
+School admin group in step with it, in the same transaction. No signal does.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import structlog
 from django.contrib.auth.models import Group
@@ -7,7 +17,7 @@ from django.db import transaction
 
 import policies
 from accounts import events, tasks
-from accounts.models import Language, Role, User
+from accounts.models import Advising, Language, Role, User
 from grades.tasks import enqueue_in_transaction
 from school import audit
 from school.audit import Actor
@@ -17,6 +27,12 @@ logger = structlog.get_logger(__name__)
 # Created by the migration accounts.0002_school_admin_group, with its permissions.
 SCHOOL_ADMIN_GROUP = "School admin"
 
+# What user_update changes; the last three only for a superuser.
+USER_FIELDS = ("email", "full_name", "role", "language", "is_active")
+PERMISSION_FIELDS = ("is_superuser", "groups", "user_permissions")
+# What a report shows of a teacher (grades.school_report).
+TEACHER_SHOWN_FIELDS = {"email", "full_name"}
+
 
 def user_set_language(*, actor: Actor, language: str) -> bool:
     """Store the actor's own language choice; unknown codes are ignored."""
@@ -24,13 +40,21 @@ def user_set_language(*, actor: Actor, language: str) -> bool:
     if language not in Language.values or user.language == language:
         return False
     user.language = language
-    user.save(update_fields=["language"])
+    with transaction.atomic(durable=True):
+        user.save(update_fields=["language"])
+        audit.record(
+            actor=actor,
+            code=audit.CHANGED,
+            target=user,
+            params=audit.field_changes(User, ["language"]),
+        )
     logger.info("user_language_set", user_id=user.pk, language=language)
     return True
 
 
 def user_sync_school_admin_group(*, user: User) -> None:
-    """Make the School admin group's membership follow the user's role.
+    """Make the School admin group's membership follow the user's role, in the
+    caller's transaction (a helper of the services below, not a service).
 
     The admin role is what makes someone staff (User.save); the group is what
     gives them their permissions in the admin. A superuser needs neither.
@@ -49,6 +73,168 @@ def user_sync_school_admin_group(*, user: User) -> None:
     logger.info("school_admin_group_joined", user_id=user.pk)
 
 
+def _bump_reports_of_teachers(user_ids: Iterable[int]) -> None:
+    """A teacher's name and email show on the school report: bump what they teach."""
+    # Imported here: classrooms sits above accounts.
+    from classrooms.models import ClassroomSubject
+    from classrooms.report_versions import bump_classroom_subjects
+
+    ids = list(user_ids)
+    if ids:
+        bump_classroom_subjects(
+            ClassroomSubject.objects.filter(teacher_id__in=ids).values_list(
+                "pk", flat=True
+            )
+        )
+
+
+def user_create(
+    *,
+    actor: Actor,
+    email: str,
+    full_name: str,
+    role: str = Role.STUDENT,
+    language: str = Language.ENGLISH,
+    password: str | None = None,
+    is_superuser: bool = False,
+    send_password_reset: bool = False,
+) -> User:
+    """Add a person. No password (None): an unusable one, to be chosen through a
+    reset link (`send_password_reset` emails it, in this transaction)."""
+    if not policies.may_manage_users(actor.user):
+        raise PermissionDenied
+    if is_superuser and not policies.may_grant_permissions(actor.user):
+        raise PermissionDenied
+    user = User(
+        email=User.objects.normalize_email(email),
+        full_name=full_name,
+        role=role,
+        language=language,
+        is_superuser=is_superuser,
+    )
+    user.set_password(password)  # None: unusable
+    with transaction.atomic(durable=True):
+        user.save(force_insert=True)
+        if role == Role.ADMIN:
+            user_sync_school_admin_group(user=user)
+        audit.record(actor=actor, code=audit.ADDED, target=user)
+        if send_password_reset:
+            _send_password_reset(actor, [user])
+    logger.info("user_created", actor_id=actor.user_id, user_id=user.pk)
+    return user
+
+
+def user_update(*, actor: Actor, user: User, changes: Mapping[str, Any]) -> list[str]:
+    """Change `user`'s fields in `changes` (USER_FIELDS, and PERMISSION_FIELDS for
+    a superuser); returns the names of the fields that changed.
+
+    The row is read again under lock: what the caller holds may already carry
+    the new values (a form's instance). A role change moves the person in or out
+    of the School admin group, and staff status follows the role (User.save).
+    """
+    unknown = set(changes) - set(USER_FIELDS) - set(PERMISSION_FIELDS)
+    if unknown:
+        raise ValueError(f"user_update cannot change {sorted(unknown)}.")
+    if not policies.may_change_user(actor.user, user):
+        raise PermissionDenied
+    if set(changes) & set(PERMISSION_FIELDS) and not policies.may_grant_permissions(
+        actor.user
+    ):
+        raise PermissionDenied
+    with transaction.atomic(durable=True):
+        current = User.objects.select_for_update().get(pk=user.pk)
+        if not policies.may_change_user(actor.user, current):
+            raise PermissionDenied
+        changed = []
+        for name in (*USER_FIELDS, "is_superuser"):
+            if name in changes:
+                value = changes[name]
+                if name == "email":
+                    value = User.objects.normalize_email(value)
+                if getattr(current, name) != value:
+                    setattr(current, name, value)
+                    changed.append(name)
+        if changed:
+            current.save(update_fields=[*changed, "email", "is_staff"])
+        for name in ("groups", "user_permissions"):
+            if name in changes:
+                manager = getattr(current, name)
+                wanted = {obj.pk for obj in changes[name]}
+                if set(manager.values_list("pk", flat=True)) != wanted:
+                    manager.set(list(changes[name]))
+                    changed.append(name)
+        if "role" in changed or "groups" in changed:
+            user_sync_school_admin_group(user=current)
+        if changed:
+            audit.record(
+                actor=actor,
+                code=audit.CHANGED,
+                target=current,
+                params=audit.field_changes(User, changed),
+            )
+        if TEACHER_SHOWN_FIELDS & set(changed):
+            _bump_reports_of_teachers([current.pk])
+    for name in (*USER_FIELDS, "is_superuser", "is_staff"):
+        setattr(user, name, getattr(current, name))
+    logger.info("user_updated", actor_id=actor.user_id, user_id=user.pk, fields=changed)
+    return changed
+
+
+def user_delete(*, actor: Actor, user: User) -> None:
+    """Delete an account that holds no records (the admin offers it for those
+    only; PROTECT refuses the others)."""
+    if not policies.may_change_user(actor.user, user):
+        raise PermissionDenied
+    with transaction.atomic(durable=True):
+        audit.record(actor=actor, code=audit.DELETED, target=user)
+        user.delete()
+    logger.info("user_deleted", actor_id=actor.user_id)
+
+
+def users_import(
+    *, actor: Actor, new: list[User], changed: list[tuple[User, list[str]]]
+) -> None:
+    """Write a roster import: `new` users (unsaved) and `changed` ones with the
+    names of their changed fields, in one transaction and a few queries whatever
+    the number of rows (one INSERT of users, one UPDATE per set of fields, one
+    INSERT of audit events per kind). Imports take students and teachers only."""
+    if not policies.may_manage_users(actor.user):
+        raise PermissionDenied
+    users = new + [user for user, _fields in changed]
+    if any(u.role not in (Role.STUDENT, Role.TEACHER) or u.is_superuser for u in users):
+        raise PermissionDenied
+    by_fields = defaultdict(list)
+    for user, fields in changed:
+        if fields:
+            by_fields[tuple(sorted(fields))].append(user)
+    with transaction.atomic(durable=True):
+        for user in new:
+            # bulk_create skips User.save(): the email is normalized here (and
+            # is_staff keeps its default: imports add no admins).
+            user.email = User.objects.normalize_email(user.email)
+            if not user.password:
+                user.set_unusable_password()
+        User.objects.bulk_create(new)
+        audit.record_many(actor=actor, code=audit.ADDED, targets=new)
+        for fields, users_ in by_fields.items():
+            User.objects.bulk_update(users_, list(fields))
+            audit.record_many(
+                actor=actor,
+                code=audit.CHANGED,
+                targets=users_,
+                params=audit.field_changes(User, fields),
+            )
+        shown = {
+            user.pk
+            for user, fields in changed
+            if TEACHER_SHOWN_FIELDS & set(fields) or "role" in fields
+        }
+        _bump_reports_of_teachers(shown)
+    logger.info(
+        "users_imported", actor_id=actor.user_id, new=len(new), changed=len(changed)
+    )
+
+
 def users_deactivate(*, actor: Actor, users: Iterable[User]) -> list[User]:
     """Deactivate `users`: they cannot log in, and every record of theirs is kept.
 
@@ -61,14 +247,21 @@ def users_deactivate(*, actor: Actor, users: Iterable[User]) -> list[User]:
         for user in users
         if user.is_active
         and user.pk != actor.user_id
-        and (actor.user.is_superuser or not user.is_superuser)
+        and policies.may_change_user(actor.user, user)
     ]
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         User.objects.filter(pk__in=[u.pk for u in targets]).update(is_active=False)
         if targets:
             audit.record_many(actor=actor, code=events.DEACTIVATED, targets=targets)
     logger.info("users_deactivated", actor_id=actor.user_id, count=len(targets))
     return targets
+
+
+def _send_password_reset(actor: Actor, targets: list[User]) -> None:
+    audit.record_many(actor=actor, code=events.PASSWORD_RESET_SENT, targets=targets)
+    enqueue_in_transaction(
+        tasks.send_password_reset_emails, user_ids=[u.pk for u in targets]
+    )
 
 
 def users_send_password_reset(*, actor: Actor, users: Iterable[User]) -> list[User]:
@@ -82,10 +275,56 @@ def users_send_password_reset(*, actor: Actor, users: Iterable[User]) -> list[Us
     targets = [user for user in users if user.is_active]
     if not targets:
         return []
-    with transaction.atomic():
-        audit.record_many(actor=actor, code=events.PASSWORD_RESET_SENT, targets=targets)
-        enqueue_in_transaction(
-            tasks.send_password_reset_emails, user_ids=[u.pk for u in targets]
-        )
+    with transaction.atomic(durable=True):
+        _send_password_reset(actor, targets)
     logger.info("password_resets_requested", actor_id=actor.user_id, count=len(targets))
     return targets
+
+
+def advising_create(*, actor: Actor, teacher: User, student: User) -> Advising:
+    """Make `teacher` an advisor of `student` (roles checked by Advising.clean)."""
+    if not policies.may_manage_users(actor.user):
+        raise PermissionDenied
+    link = Advising(teacher=teacher, student=student)
+    link.full_clean()
+    with transaction.atomic(durable=True):
+        link.save(force_insert=True)
+        audit.record(actor=actor, code=audit.ADDED, target=link)
+    logger.info("advising_created", actor_id=actor.user_id, link_id=link.pk)
+    return link
+
+
+def advising_update(
+    *, actor: Actor, link: Advising, teacher: User, student: User
+) -> Advising:
+    """Point an advising link at another teacher or student."""
+    if not policies.may_manage_users(actor.user):
+        raise PermissionDenied
+    changed = [
+        name
+        for name, value in (("teacher", teacher), ("student", student))
+        if getattr(link, f"{name}_id") != value.pk
+    ]
+    link.teacher, link.student = teacher, student
+    if not changed:
+        return link
+    link.full_clean()
+    with transaction.atomic(durable=True):
+        link.save(update_fields=changed)
+        audit.record(
+            actor=actor,
+            code=audit.CHANGED,
+            target=link,
+            params=audit.field_changes(Advising, changed),
+        )
+    return link
+
+
+def advising_delete(*, actor: Actor, link: Advising) -> None:
+    """End an advising link."""
+    if not policies.may_manage_users(actor.user):
+        raise PermissionDenied
+    with transaction.atomic(durable=True):
+        audit.record(actor=actor, code=audit.DELETED, target=link)
+        link.delete()
+    logger.info("advising_deleted", actor_id=actor.user_id)

@@ -6,20 +6,15 @@ Django's `user_login_failed` carries the credentials typed, the password include
 And only an email: a password typed into the email box by mistake (the admin's login
 form does not check the address) is not logged either.
 
-The School admin group follows the role: a user whose role becomes (or stops
-being) admin joins (or leaves) it when saved. The role loaded from the database
-is remembered, so that saving a user whose role did not change costs no query.
+Nothing here writes to the database: the School admin group follows the role
+through the services that change it (accounts.services).
 """
 
 import structlog
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models.signals import post_init, post_save
 from django.dispatch import receiver
-
-from accounts.models import Role, User
-from accounts.services import user_sync_school_admin_group
 
 logger = structlog.get_logger(__name__)
 
@@ -41,25 +36,3 @@ def log_login_failed(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_in, dispatch_uid="accounts.signals.login_succeeded")
 def log_login_succeeded(sender, request, user, **kwargs):
     logger.info("login_succeeded", user_id=user.pk, client_ip=_client_ip(request))
-
-
-@receiver(post_init, sender=User, dispatch_uid="accounts.signals.remember_role")
-def remember_loaded_role(sender, instance, **kwargs):
-    # __dict__: a deferred role must not cost a query per loaded user.
-    instance._saved_role = instance.__dict__.get("role") if instance.pk else None
-
-
-@receiver(post_save, sender=User, dispatch_uid="accounts.signals.sync_admin_group")
-def keep_school_admin_group(sender, instance, created, raw, update_fields, **kwargs):
-    if raw or (update_fields is not None and "role" not in update_fields):
-        return
-    previous = getattr(instance, "_saved_role", None)
-    instance._saved_role = instance.role
-    if created:
-        needed = instance.role == Role.ADMIN
-    elif previous is None:
-        needed = True
-    else:
-        needed = previous != instance.role and Role.ADMIN in (previous, instance.role)
-    if needed:
-        user_sync_school_admin_group(user=instance)

@@ -44,6 +44,7 @@ from django_redis import get_redis_connection  # noqa: E402
 from fixtures import CellAutosave, FullSave, build_grid  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
+from accounts.services import user_sync_school_admin_group  # noqa: E402
 from classrooms.models import Classroom, Term  # noqa: E402
 from grades.models import ReportBatch  # noqa: E402
 from grades.services.report_batches import report_batch_build  # noqa: E402
@@ -270,6 +271,8 @@ def measure_school(runs: int) -> list[Row]:
         full_name="Bench Admin",
         role=Role.ADMIN,
     )
+    # A raw loader, like seed_bulk: the group user_create would grant, by hand.
+    user_sync_school_admin_group(user=admin)
     admin_client = logged_in(admin)
     add(
         "school_report",

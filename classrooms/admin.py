@@ -18,6 +18,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserRoleChoicesMixin
+from classrooms import structure
 from classrooms.models import (
     Classroom,
     ClassroomSubject,
@@ -31,9 +32,11 @@ from classrooms.resources import (
     ClassroomSubjectResource,
     EnrollmentResource,
 )
+from classrooms.structure import InlineChanges
 from grades.services.terms import term_lock, term_unlock
 from school.admin_actions import ReasonForm, confirm_action
 from school.admin_import import RosterImportExportMixin
+from school.admin_services import WritesThroughServicesMixin
 from school.audit import Actor, Channel
 
 # ---------------------------------------------------------------------------
@@ -108,6 +111,58 @@ class PreloadedInlineMixin:
 
 
 # ---------------------------------------------------------------------------
+# Writes through classrooms.structure
+
+
+def _concrete(obj, names) -> list[str]:
+    concrete = {f.name for f in obj._meta.concrete_fields}
+    return [name for name in names if name in concrete]
+
+
+def _changed_fields(form) -> list[str]:
+    return _concrete(form.instance, form.changed_data)
+
+
+class StructureAdminMixin(WritesThroughServicesMixin):
+    """The object and its inlines are written by one service call, in one
+    transaction: `save_model` waits for `save_related`, which has the formsets.
+    `service_name` is the `classrooms.structure` function; `inline_arguments` names
+    its argument for each inline's model."""
+
+    service_name = ""
+    service_argument = ""
+    inline_arguments: dict = {}
+
+    def save_model(self, request, obj, form, change):
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        arguments = {}
+        for formset in formsets:
+            formset.save(commit=False)
+            arguments[self.inline_arguments[formset.model]] = InlineChanges(
+                new=list(formset.new_objects),
+                changed=[
+                    (obj, _concrete(obj, names))
+                    for obj, names in formset.changed_objects
+                ],
+                deleted=list(formset.deleted_objects),
+            )
+        getattr(structure, self.service_name)(
+            actor=self.actor(request),
+            **{self.service_argument: form.instance},
+            fields=_changed_fields(form) if change else None,
+            **arguments,
+        )
+
+    def delete_model(self, request, obj):
+        structure.structure_delete(actor=self.actor(request), objects=[obj])
+
+    def delete_queryset(self, request, queryset):
+        structure.structure_delete(actor=self.actor(request), objects=list(queryset))
+
+
+# ---------------------------------------------------------------------------
 # School years and terms
 
 
@@ -142,7 +197,9 @@ class TermInline(admin.TabularInline):
 
 
 @admin.register(SchoolYear)
-class SchoolYearAdmin(admin.ModelAdmin):
+class SchoolYearAdmin(StructureAdminMixin, admin.ModelAdmin):
+    service_name, service_argument = "school_year_save", "school_year"
+    inline_arguments = {Term: "terms"}
     list_display = ("name", "starts_on", "ends_on")
     search_fields = ("name",)
     ordering = ("-starts_on",)
@@ -150,7 +207,8 @@ class SchoolYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(StructureAdminMixin, admin.ModelAdmin):
+    service_name, service_argument = "term_save", "term"
     list_display = ("name", "school_year", "starts_on", "ends_on", "locked")
     list_select_related = ("school_year",)
     list_filter = ("school_year", "locked")
@@ -221,7 +279,8 @@ class TermAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(StructureAdminMixin, admin.ModelAdmin):
+    service_name, service_argument = "subject_save", "subject"
     list_display = ("name", "code")
     search_fields = ("name", "code")
     ordering = ("name",)
@@ -250,7 +309,11 @@ class EnrollmentInline(PreloadedInlineMixin, UserRoleChoicesMixin, admin.Tabular
 
 
 @admin.register(Classroom)
-class ClassroomAdmin(RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelAdmin):
+class ClassroomAdmin(
+    StructureAdminMixin, RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelAdmin
+):
+    service_name, service_argument = "classroom_save", "classroom"
+    inline_arguments = {ClassroomSubject: "subjects", Enrollment: "enrollments"}
     resource_classes = [ClassroomResource]
     list_display = (
         "name",
@@ -318,8 +381,10 @@ class ClassroomAdmin(RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelA
 
 @admin.register(ClassroomSubject)
 class ClassroomSubjectAdmin(
-    RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelAdmin
+    StructureAdminMixin, RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelAdmin
 ):
+    service_name = "classroom_subject_save"
+    service_argument = "classroom_subject"
     resource_classes = [ClassroomSubjectResource]
     list_display = ("subject", "classroom", "teacher")
     list_select_related = ("subject", "classroom__school_year", "teacher")
@@ -354,7 +419,10 @@ class WithdrawnListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelAdmin):
+class EnrollmentAdmin(
+    StructureAdminMixin, RosterImportExportMixin, UserRoleChoicesMixin, admin.ModelAdmin
+):
+    service_name, service_argument = "enrollment_save", "enrollment"
     resource_classes = [EnrollmentResource]
     list_display = ("student", "classroom", "enrolled_on", "withdrawn_on")
     list_select_related = ("student", "classroom__school_year")

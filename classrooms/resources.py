@@ -27,6 +27,7 @@ from classrooms.models import (
     SchoolYear,
     Subject,
 )
+from classrooms.structure import rows_import
 from school.admin_import import PrefetchedResource, TextWidget, normalize_email, text
 from school.numbers import NotANumber, parse_whole_number
 
@@ -139,6 +140,9 @@ class SchoolResource(PrefetchedResource):
                 % {"name": value, "year": year}
             )
         return classroom
+
+    def write_rows(self, *, actor, new, changed):
+        rows_import(actor=actor, model=self._meta.model, new=new, changed=changed)
 
     def check_unique_in_file(self, key, errors, field):
         seen = self.seen.setdefault(key, self.row_number)

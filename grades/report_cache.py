@@ -7,6 +7,9 @@ the same transaction as the change:
 
 - ORM saves and deletes (the admin, the assessment services) through the signal
   receivers below;
+- classroom, subject and classroom subject changes (names, grade levels,
+  teachers, which the school report shows) through the services of
+  `classrooms.structure`, and a teacher's name through `accounts.services`;
 - the bulk writes of the score and term-grade services, which send no signals,
   through `bump_classroom_subjects` called by the services themselves.
 
@@ -27,7 +30,6 @@ from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from classrooms.models import Classroom, ClassroomSubject, Subject
 from classrooms.report_versions import bump_classroom_subjects, bump_where
 from grades.models import Assessment, Category, Score, TermGrade
 
@@ -85,24 +87,3 @@ def _classroom_subject_row_changed(sender, instance, **kwargs):
 def _score_changed(sender, instance, **kwargs):
     if not _cascades_from_elsewhere(kwargs):
         bump_for_assessments([instance.assessment_id])
-
-
-# What the school report shows of classroom subjects (teacher, classroom, grade
-# level, subject names) is cached with their versions too.
-@receiver(post_save, sender=ClassroomSubject)
-def _classroom_subject_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        bump_classroom_subjects([instance.pk])
-
-
-@receiver(post_save, sender=Classroom)
-@receiver(post_save, sender=Subject)
-def _classroom_or_subject_saved(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    field = "classroom" if sender is Classroom else "subject"
-    bump_classroom_subjects(
-        ClassroomSubject.objects.filter(**{field: instance}).values_list(
-            "pk", flat=True
-        )
-    )

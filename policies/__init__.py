@@ -173,6 +173,21 @@ def may_manage_users(user) -> bool:
     return is_staff(user)
 
 
+def may_change_user(user, target) -> bool:
+    """Changing one account: staff, and a superuser's only by a superuser."""
+    return may_manage_users(user) and (user.is_superuser or not target.is_superuser)
+
+
+def may_grant_permissions(user) -> bool:
+    """Setting superuser status, groups and permissions by hand: superusers."""
+    return is_signed_in(user) and user.is_superuser
+
+
+def may_manage_school(user) -> bool:
+    """School years, terms, subjects, classrooms and their subjects: staff."""
+    return is_staff(user)
+
+
 # Report cards.
 
 

@@ -8,8 +8,11 @@ How every roster import behaves, whatever it imports:
   in the confirmed import alike (rows are re-checked when confirmed);
 - it is idempotent: unchanged rows are reported and left alone;
 - it is fast: existing rows and the rows they point at are read in a few bulk
-  queries before the first row (`PrefetchedResource`), never one per row, and new
-  rows are written with bulk_create;
+  queries before the first row (`PrefetchedResource`), never one per row;
+- it writes through a service: the resource only collects the new and changed
+  rows, and once every row is valid hands them to its batch service
+  (`write_rows`), which writes them in bulk with their audit events (channel
+  import, the staff user as actor, the request id) in one durable transaction;
 - the uploaded file waits between the dry run and the confirmation in the
   cache (Redis in production), which every app server shares.
 
@@ -17,7 +20,6 @@ CSV and Excel (xlsx) are read, and exports are written in the very columns the
 import reads.
 """
 
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.template.response import TemplateResponse
@@ -30,6 +32,8 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.resources import ModelResource
 from import_export.results import RowResult
 from import_export.tmp_storages import CacheStorage
+
+from school.audit import Actor, Channel
 
 
 def normalize_email(value) -> str:
@@ -70,14 +74,19 @@ class PrefetchedResource(ModelResource):
         # full_clean() would run its unique and constraint checks as queries,
         # several per row.
         clean_model_instances = False
-
-    def before_import(self, dataset, **kwargs):
-        super().before_import(dataset, **kwargs)
-        if dataset.headers:
-            dataset.headers = [text(h).lower() for h in dataset.headers]
-        self.prefetch(dataset)
+        # The confirmed import writes nothing itself (bulk_create and
+        # bulk_update only collect): the service's durable transaction is the
+        # one that matters, and it cannot nest in one opened here. The dry run
+        # still runs in a transaction that is rolled back.
+        use_transactions = False
+        batch_size = None
 
     def prefetch(self, dataset):
+        raise NotImplementedError
+
+    def write_rows(self, *, actor: Actor, new: list, changed: list) -> None:
+        """Hand the valid rows to the batch service: `new` unsaved instances,
+        `changed` (instance, names of the changed fields) pairs."""
         raise NotImplementedError
 
     def existing_instance(self, row):
@@ -105,6 +114,59 @@ class PrefetchedResource(ModelResource):
                 (gettext("row"), [str(error.error) for error in result.errors])
             ]
         return result
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        skip = super().skip_row(instance, original, row, import_validation_errors)
+        if not skip and instance.pk is not None:
+            instance._import_changed = self._changed_fields(instance, original)
+        return skip
+
+    def _changed_fields(self, instance, original) -> list[str]:
+        names = []
+        for field in self.get_import_fields():
+            if not field.attribute:
+                continue
+            model_field = instance._meta.get_field(field.attribute)
+            attname = model_field.attname
+            if original is None or getattr(original, attname) != getattr(
+                instance, attname
+            ):
+                names.append(model_field.name)
+        return names
+
+    def before_import(self, dataset, **kwargs):
+        self.pending_new, self.pending_changed = [], []
+        super().before_import(dataset, **kwargs)
+        if dataset.headers:
+            dataset.headers = [text(h).lower() for h in dataset.headers]
+        self.prefetch(dataset)
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, **kwargs):
+        self.pending_new.extend(self.create_instances)
+        self.create_instances.clear()
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, **kwargs):
+        self.pending_changed.extend(
+            (instance, getattr(instance, "_import_changed", []))
+            for instance in self.update_instances
+        )
+        self.update_instances.clear()
+
+    def bulk_delete(self, using_transactions, dry_run, raise_errors, **kwargs):
+        self.delete_instances.clear()
+
+    def after_import(self, dataset, result, **kwargs):
+        if kwargs.get("dry_run") or result.has_errors():
+            return
+        if result.has_validation_errors():
+            return
+        actor = kwargs.get("actor")
+        if actor is None:
+            actor = Actor.from_request(kwargs["request"], channel=Channel.IMPORT)
+        if self.pending_new or self.pending_changed:
+            self.write_rows(
+                actor=actor, new=self.pending_new, changed=self.pending_changed
+            )
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -156,8 +218,9 @@ class RosterImportExportMixin(ImportExportMixin):
     formats = [base_formats.CSV, base_formats.XLSX]
     import_template_name = "admin/school/import.html"
     tmp_storage_class = CacheStorage
-    # The history lines are written here, with a message in words.
+    # The services record the audit events: import-export logs nothing.
     skip_admin_log = True
+    writes_through_services = True
 
     def has_import_permission(self, request):
         opts = self.opts
@@ -171,7 +234,10 @@ class RosterImportExportMixin(ImportExportMixin):
         return self.has_view_permission(request)
 
     def get_import_data_kwargs(self, **kwargs):
+        request = kwargs.get("request")
         kwargs = super().get_import_data_kwargs(**kwargs)
+        if request is not None:
+            kwargs["actor"] = Actor.from_request(request, channel=Channel.IMPORT)
         # Rows are validated again when the import is confirmed: one that went
         # bad since the dry run rolls back the whole file.
         kwargs["rollback_on_validation_errors"] = True
@@ -188,30 +254,7 @@ class RosterImportExportMixin(ImportExportMixin):
             }
             request.current_app = self.admin_site.name
             return TemplateResponse(request, [self.import_template_name], context)
-        self.log_import(result, request)
         return super().process_result(result, request)
-
-    def log_import(self, result, request):
-        flags = {
-            RowResult.IMPORT_TYPE_NEW: (ADDITION, gettext("Added by a roster import.")),
-            RowResult.IMPORT_TYPE_UPDATE: (
-                CHANGE,
-                gettext("Changed by a roster import."),
-            ),
-        }
-        for import_type, (flag, message) in flags.items():
-            instances = [
-                row.instance
-                for row in result.rows
-                if row.import_type == import_type and row.instance is not None
-            ]
-            if instances:
-                LogEntry.objects.log_actions(
-                    user_id=request.user.pk,
-                    queryset=instances,
-                    action_flag=flag,
-                    change_message=message,
-                )
 
     def add_success_message(self, result, request):
         totals = result.totals

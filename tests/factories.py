@@ -4,6 +4,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Advising, Role, User
+from accounts.services import user_sync_school_admin_group
 from classrooms.models import (
     Classroom,
     ClassroomSubject,
@@ -27,6 +28,13 @@ class UserFactory(DjangoModelFactory):
     full_name = factory.Faker("name")
     role = Role.STUDENT
     password = factory.django.Password(TEST_PASSWORD)
+
+    @factory.post_generation
+    def school_admin_group(user, create, extracted, **kwargs):
+        # What user_create does for a new school admin: test data skips the
+        # service (and its audit row), not the group.
+        if create and user.role == Role.ADMIN:
+            user_sync_school_admin_group(user=user)
 
 
 class StudentFactory(UserFactory):

@@ -6,16 +6,18 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin import site as admin_site
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from accounts.events import DEACTIVATED
 from accounts.models import Role, User
 from classrooms.models import Classroom, ClassroomSubject, Enrollment, SchoolYear
 from grades.models import GradeBand, GradeChange, Score, ScoreState
+from school import audit
+from school.audit import AuditEvent, Channel
 from tests import factories
 from tests.school_calendar import SCHOOL
 
@@ -464,9 +466,10 @@ def test_the_deactivate_action_deactivates_and_keeps_records(
     assert admin.is_active
     assert Enrollment.objects.filter(student=student).exists()
     assert Classroom.objects.filter(teacher=teacher).exists()
-    history = LogEntry.objects.filter(user=admin, action_flag=CHANGE)
-    assert {int(entry.object_id) for entry in history} == {student.pk, teacher.pk}
-    assert history.first().get_change_message() == "Changed Active."
+    history = AuditEvent.objects.filter(actor_user=admin, code=DEACTIVATED)
+    assert {int(row.target_id) for row in history} == {student.pk, teacher.pk}
+    assert {row.channel for row in history} == {Channel.ADMIN}
+    assert audit.describe(history[0]) == "Deactivated: can no longer sign in."
 
 
 @pytest.mark.parametrize("staff_client", ["admin", "superuser"], indirect=True)

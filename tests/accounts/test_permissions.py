@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.models import Role, User
-from accounts.services import SCHOOL_ADMIN_GROUP
+from accounts.services import SCHOOL_ADMIN_GROUP, user_update
+from school.audit import Actor
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -56,38 +57,40 @@ class TestSchoolAdminGroup:
         assert user.is_staff
         assert list(user.groups.values_list("name", flat=True)) == [SCHOOL_ADMIN_GROUP]
 
-    def test_promoting_a_teacher_makes_them_staff_with_the_group(self, teacher):
+    def test_promoting_a_teacher_makes_them_staff_with_the_group(self, teacher, admin):
         assert not teacher.has_perm("classrooms.add_classroom")
-        teacher.role = Role.ADMIN
-        teacher.save()
+        user_update(actor=Actor(user=admin), user=teacher, changes={"role": Role.ADMIN})
         promoted = fresh(teacher)
         assert promoted.is_staff
         assert promoted.groups.filter(name=SCHOOL_ADMIN_GROUP).exists()
         assert promoted.has_perm("classrooms.add_classroom")
 
     def test_demoting_a_school_admin_takes_staff_and_the_group_away(self, admin):
-        admin.role = Role.TEACHER
-        admin.save()
-        demoted = fresh(admin)
+        other = factories.AdminFactory()
+        user_update(actor=Actor(user=admin), user=other, changes={"role": "teacher"})
+        demoted = fresh(other)
         assert not demoted.is_staff
         assert not demoted.groups.exists()
         assert demoted.get_all_permissions() == set()
 
-    def test_saving_a_user_whose_role_did_not_change_costs_no_group_query(
-        self, admin, django_assert_num_queries
+    def test_a_service_write_without_a_role_change_leaves_the_group_alone(
+        self, admin, django_assert_max_num_queries
     ):
-        user = fresh(admin)
-        user.full_name = "Ada B. Admin"
-        # Only the UPDATE of the user's row.
-        with django_assert_num_queries(1):
-            user.save()
-        assert fresh(admin).groups.filter(name=SCHOOL_ADMIN_GROUP).exists()
+        other = fresh(factories.AdminFactory())
+        # The test's savepoint and its release, the row read under lock, its
+        # UPDATE, the audit event, the content type (cached once read): no group.
+        with django_assert_max_num_queries(6):
+            user_update(
+                actor=Actor(user=admin), user=other, changes={"full_name": "Ada B."}
+            )
+        assert fresh(other).groups.filter(name=SCHOOL_ADMIN_GROUP).exists()
 
-    def test_a_role_saved_with_update_fields_keeps_the_group_in_step(self, admin):
+    def test_no_signal_moves_the_group_when_a_role_is_saved_directly(self, admin):
+        # Only the services keep the group in step: a bare save() does not.
         user = fresh(admin)
         user.role = Role.STUDENT
         user.save(update_fields=["role", "is_staff"])
-        assert not fresh(admin).groups.exists()
+        assert fresh(admin).groups.filter(name=SCHOOL_ADMIN_GROUP).exists()
 
     def test_a_superuser_needs_no_group(self):
         root = factories.TeacherFactory(is_superuser=True)

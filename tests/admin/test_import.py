@@ -6,11 +6,12 @@ import time
 
 import pytest
 import tablib
-from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Role, User
 from accounts.resources import UserResource
+from school import audit
+from school.audit import AuditEvent, Channel
 from tests import factories
 from tests.admin.conftest import admin_url
 
@@ -67,7 +68,7 @@ def import_file(client, model, content, **kwargs):
 
 class TestStudentImport:
     def test_it_shows_three_bad_rows_of_1000_and_writes_nothing_then_imports_once(
-        self, admin_client_
+        self, admin_client_, admin
     ):
         before = User.objects.count()
         response = upload(admin_client_, User, students_csv(1000, bad=True))
@@ -106,12 +107,13 @@ class TestStudentImport:
         )
         assert not student.has_usable_password()
         assert not student.is_staff
-        assert (
-            LogEntry.objects.filter(action_flag=ADDITION, object_id=str(student.pk))
-            .get()
-            .change_message
-            == "Added by a roster import."
+        event = AuditEvent.objects.get(target_id=str(student.pk), code=audit.ADDED)
+        assert (event.channel, event.actor_user, event.target_type.model) == (
+            Channel.IMPORT,
+            admin,
+            "user",
         )
+        assert event.request_id
 
         again = upload(admin_client_, User, students_csv(1000))
         assert set(statuses(again.context["result"])) == {"skip"}
@@ -226,9 +228,9 @@ def test_the_dry_run_costs_the_same_queries_for_5_or_60_rows(
     admin_client_, django_assert_num_queries, n
 ):
     # The user and their two permission sets (3); the lookup of the file's
-    # emails among existing users (1); the bulk insert of the new users (1,
-    # rolled back); eight savepoint statements around them. None per row.
-    with django_assert_num_queries(14):
+    # emails among existing users (1); eight savepoint statements around them.
+    # Nothing is written: the rows wait for the confirmed import. None per row.
+    with django_assert_num_queries(13):
         response = upload(admin_client_, User, students_csv(n))
     assert len(response.context["result"].rows) == n
 

@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +11,8 @@ from django.utils import timezone
 from accounts.models import User
 from classrooms.models import Classroom, ClassroomSubject, Enrollment, Term
 from grades.models import GradeBand, GradeChange
+from school import audit
+from school.audit import AuditEvent, Channel
 from tests import factories
 from tests.admin.conftest import admin_url, count_queries, run_action
 from tests.admin.test_import import confirm, statuses, upload
@@ -159,11 +160,11 @@ class TestTermLocking:
         assert response.status_code == 302
         term.refresh_from_db()
         assert term.locked
-        entry = LogEntry.objects.get(
-            content_type=ContentType.objects.get_for_model(Term), object_id=term.pk
+        event = AuditEvent.objects.get(
+            target_type=ContentType.objects.get_for_model(Term), target_id=term.pk
         )
-        assert entry.user == admin
-        assert "Report cards out" in entry.get_change_message()
+        assert (event.actor_user, event.channel) == (admin, Channel.ADMIN)
+        assert "Report cards out" in audit.describe(event)
         history = admin_client_.get(admin_url(Term, "history", term.pk))
         assert "Report cards out" in history.content.decode()
 

@@ -1,7 +1,7 @@
 """The user admin: people, their classrooms, bulk actions, grade history."""
 
 import pytest
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +9,8 @@ from django.utils import timezone
 from accounts.models import Role, User
 from classrooms.models import Enrollment
 from grades.models import GradeChange
+from school import audit
+from school.audit import AuditEvent, Channel
 from tests import factories
 from tests.admin.conftest import admin_url, count_queries, run_action
 from tests.school_calendar import SCHOOL
@@ -17,11 +19,17 @@ pytestmark = pytest.mark.django_db
 
 
 def history(user):
-    return list(
-        LogEntry.objects.filter(object_id=str(user.pk), action_flag=CHANGE)
-        .order_by("pk")
-        .values_list("change_message", flat=True)
+    """The user's audit events in words; each came through the admin."""
+    rows = list(
+        AuditEvent.objects.filter(
+            target_type=ContentType.objects.get_for_model(User),
+            target_id=str(user.pk),
+        ).order_by("pk")
     )
+    assert {(row.channel, row.actor_user.role) for row in rows} <= {
+        (Channel.ADMIN, Role.ADMIN)
+    }
+    return [audit.describe(row) for row in rows]
 
 
 class TestUserList:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from classrooms import structure
 from classrooms.models import ReportVersion
 from grades.models import GradeBand
 from grades.services.assessments import assessment_publish
@@ -332,13 +333,20 @@ class TestSchoolReport:
         school = client.get(self.url(term)).context["report"].school
         assert (school.count, school.total) == (1, Decimal("95"))
 
+        # Through the services (the admin's path); a bare save() bumps nothing.
         classroom_subject.teacher = other_teacher
-        classroom_subject.save()
+        structure.classroom_subject_save(
+            actor=Actor(user=admin),
+            classroom_subject=classroom_subject,
+            fields=["teacher"],
+        )
         report = client.get(self.url(term)).context["report"]
         assert [t.name for t in report.teachers] == [other_teacher.full_name]
 
         classroom = classroom_subject.classroom
         classroom.name = "7A bis"
-        classroom.save()
+        structure.classroom_save(
+            actor=Actor(user=admin), classroom=classroom, fields=["name"]
+        )
         report = client.get(self.url(term)).context["report"]
         assert [c.name for c in report.classrooms] == ["7A bis"]

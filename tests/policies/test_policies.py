@@ -112,6 +112,7 @@ MATRIX = {
     "may_see_report_card": ("student", [N, Y, N, Y, N, N, Y, Y, N]),
     "sees_whole_report_card": ("student", [N, Y, N, N, N, N, Y, Y, N]),
     "may_see_batch": ("batch", [N, N, N, Y, N, N, N, N, N]),
+    "may_change_user": ("student", [N, N, N, N, N, N, N, Y, N]),
 }
 
 # Questions about the person alone.
@@ -120,6 +121,8 @@ ROLE_MATRIX = {
     "may_see_own_results": [N, Y, Y, N, N, N, N, N, N],
     "may_manage_enrollments": [N, N, N, N, N, N, N, Y, N],
     "may_manage_users": [N, N, N, N, N, N, N, Y, N],
+    "may_grant_permissions": [N, N, N, N, N, N, N, N, N],
+    "may_manage_school": [N, N, N, N, N, N, N, Y, N],
     "is_staff": [N, N, N, N, N, N, N, Y, N],
     "is_teacher": [N, N, N, Y, Y, Y, Y, N, N],
     "is_student": [N, Y, Y, N, N, N, N, N, N],

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Advising, User
+from accounts.services import user_sync_school_admin_group
 from classrooms.models import (
     Classroom,
     ClassroomSubject,
@@ -171,6 +172,8 @@ class Command(BaseCommand):
                     password=hashed,
                 )
                 user.save()
+                # What user_create does for a school admin.
+                user_sync_school_admin_group(user=user)
                 self.count(User)
             users[person.email] = user
         if password is not None:
