@@ -3,7 +3,8 @@
 A service opens its own durable transaction and records its own audit events.
 So the admin's add, change and delete views do not open a transaction around
 `save_model`/`delete_model` (a durable block cannot nest), and the admin writes
-no history line of its own (`writes_through_services`, read by the admin site).
+no history line of its own (`writes_through_services`, read by
+school.admin_history.AuditedAdminMixin, which every registered admin has).
 """
 
 from school.audit import Actor, Channel
@@ -20,19 +21,6 @@ class WritesThroughServicesMixin:
 
     def actor(self, request) -> Actor:
         return Actor.from_request(request, channel=Channel.ADMIN)
-
-    # The services record the events: the admin logs nothing twice.
-    def log_addition(self, request, obj, message):
-        return None
-
-    def log_change(self, request, obj, message):
-        return None
-
-    def log_deletion(self, request, obj, object_repr):
-        return None
-
-    def log_deletions(self, request, queryset):
-        return None
 
 
 def adopt(obj, saved) -> None:

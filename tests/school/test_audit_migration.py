@@ -21,7 +21,7 @@ def _migrate(targets):
     return executor.loader.project_state(targets + ADMIN).apps
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_log_entries_become_legacy_events_and_come_back():
     apps = _migrate(BEFORE)
     User = apps.get_model("accounts", "User")
