@@ -139,8 +139,8 @@ class TestReportCard:
         scores = line_of(card(client, student, term), "Mathematics").scores
         assert [s.assessment.pk for s in scores] == [exam.pk]
 
-    def test_an_admin_edit_through_the_orm_shows_on_the_next_load(
-        self, client, student, term, classroom_subject
+    def test_an_admin_edit_shows_on_the_next_load(
+        self, client, admin, student, term, classroom_subject
     ):
         grade = factories.TermGradeFactory(
             student=student,
@@ -152,10 +152,16 @@ class TestReportCard:
             published_at=timezone.now(),
         )
         client.force_login(student)
-        assert line_of(card(client, student, term), "Mathematics").letter == "C-"
-        grade.published_letter = "C"
-        grade.save()
-        assert line_of(card(client, student, term), "Mathematics").letter == "C"
+        assert line_of(card(client, student, term), "Mathematics").comment == ""
+        client.force_login(admin)
+        response = client.post(
+            reverse("admin:grades_termgrade_change", args=[grade.pk]),
+            {"override": "", "override_reason": "", "comment": "Steady work"},
+        )
+        assert response.status_code == 302
+        client.force_login(student)
+        line = line_of(card(client, student, term), "Mathematics")
+        assert (line.letter, line.comment) == ("C-", "Steady work")
 
     def test_a_rolled_back_change_leaves_the_version_alone(
         self, monkeypatch, teacher, student, classroom_subject, published_quiz
