@@ -119,6 +119,7 @@ ROLE_MATRIX = {
     "may_request_grade_level_batch": [N, N, N, N, N, N, N, Y, N],
     "may_see_own_results": [N, Y, Y, N, N, N, N, N, N],
     "may_manage_enrollments": [N, N, N, N, N, N, N, Y, N],
+    "may_edit_grading_scale": [N, N, N, N, N, N, N, Y, N],
     "may_manage_users": [N, N, N, N, N, N, N, Y, N],
     "is_staff": [N, N, N, N, N, N, N, Y, N],
     "is_teacher": [N, N, N, Y, Y, Y, Y, N, N],
