@@ -42,7 +42,7 @@ from grades.models import GradeChange
 from school.admin_actions import DateInput, confirm_action
 from school.admin_filters import RelatedIdListFilter
 from school.admin_import import RosterImportExportMixin
-from school.admin_services import WritesThroughServicesMixin, adopt
+from school.admin_services import ServiceAdminMixin, adopt
 from school.audit import Actor, Channel
 
 # Grade changes listed per page of a student's grade history.
@@ -201,7 +201,7 @@ def _enrollment_message(outcome, done_message):
 
 
 @admin.register(User)
-class UserAdmin(WritesThroughServicesMixin, RosterImportExportMixin, DjangoUserAdmin):
+class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
     resource_classes = [UserResource]
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
@@ -571,7 +571,7 @@ class UserAdmin(WritesThroughServicesMixin, RosterImportExportMixin, DjangoUserA
 
 
 @admin.register(Advising)
-class AdvisingAdmin(WritesThroughServicesMixin, UserRoleChoicesMixin, admin.ModelAdmin):
+class AdvisingAdmin(ServiceAdminMixin, UserRoleChoicesMixin, admin.ModelAdmin):
     list_display = ("teacher", "student", "created_at")
     list_select_related = ("teacher", "student")
     autocomplete_fields = ("teacher", "student")
@@ -600,6 +600,8 @@ class AdvisingAdmin(WritesThroughServicesMixin, UserRoleChoicesMixin, admin.Mode
 
     def delete_model(self, request, obj):
         advising_delete(actor=self.actor(request), link=obj)
+
+    deletes_in_bulk = True
 
     def delete_queryset(self, request, queryset):
         for link in queryset:

@@ -36,7 +36,7 @@ from classrooms.structure import InlineChanges
 from grades.services.terms import term_lock, term_unlock
 from school.admin_actions import ReasonForm, confirm_action
 from school.admin_import import RosterImportExportMixin
-from school.admin_services import WritesThroughServicesMixin
+from school.admin_services import ServiceAdminMixin
 from school.audit import Actor, Channel
 
 # ---------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def _changed_fields(form) -> list[str]:
     return _concrete(form.instance, form.changed_data)
 
 
-class StructureAdminMixin(WritesThroughServicesMixin):
+class StructureAdminMixin(ServiceAdminMixin):
     """The object and its inlines are written by one service call, in one
     transaction: `save_model` waits for `save_related`, which has the formsets.
     `service_name` is the `classrooms.structure` function; `inline_arguments` names
@@ -157,6 +157,8 @@ class StructureAdminMixin(WritesThroughServicesMixin):
 
     def delete_model(self, request, obj):
         structure.structure_delete(actor=self.actor(request), objects=[obj])
+
+    deletes_in_bulk = True
 
     def delete_queryset(self, request, queryset):
         structure.structure_delete(actor=self.actor(request), objects=list(queryset))

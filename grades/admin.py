@@ -1,22 +1,21 @@
 """The admin for grading: the scale, categories, assessments, scores, term grades.
 
-Scores and term grades changed here leave the same trail as anywhere else: the
-version moves on (a teacher's open gradebook sees the conflict), `updated_by` names
-the staff member and a GradeChange row records before and after, all in the
-admin's own transaction. The grade change log itself is read-only.
+Every write here goes through the services the gradebook uses
+(`grades.services`, see `school.admin_services`): a score or term grade changed
+in the admin leaves the same trail as in the gradebook (a new version, so a
+teacher's open gradebook sees the conflict; `updated_by`; a GradeChange row with
+the same snapshot, channel "admin"), and the cached reports see every change on
+their next load. The grade change log itself is read-only.
 """
-
-import datetime
-from decimal import Decimal
 
 import structlog
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import BaseModelFormSet
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin import UserRoleChoicesMixin
 from accounts.models import Role, User
@@ -27,11 +26,21 @@ from grades.models import (
     GradeBand,
     GradeChange,
     Score,
+    ScoreState,
     TermGrade,
+)
+from grades.services import assessments as assessment_services
+from grades.services import grade_bands as band_services
+from grades.services.grade_bands import scale_errors
+from grades.services.scores import score_problems, score_set
+from grades.services.term_grades import (
+    TermGradeEdit,
+    term_grade_problems,
+    term_grades_update,
 )
 from school import audit
 from school.admin_filters import RelatedIdListFilter
-from school.audit import Channel
+from school.admin_services import ServiceAdminMixin
 from school.ids import parse_id
 
 logger = structlog.get_logger(__name__)
@@ -74,14 +83,6 @@ class ArchivedListFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _jsonable(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    return value
-
-
 class LockedTermFormMixin:
     """A locked term takes no more grade changes, from the admin either."""
 
@@ -100,11 +101,10 @@ class LockedTermFormMixin:
         return cleaned_data
 
 
-class AuditedGradeAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
-    """Saves a score or term grade with a new version and a GradeChange row."""
+class GradeRecordAdmin(ServiceAdminMixin, UserRoleChoicesMixin, admin.ModelAdmin):
+    """A score or term grade, saved by its service; never deleted (its audit rows
+    keep it)."""
 
-    audited_fields: tuple[str, ...] = ()
-    audit_target: str = ""
     user_roles = {"student": Role.STUDENT}
     # Who the record is about cannot change once it exists.
     identity_fields: tuple[str, ...] = ()
@@ -115,74 +115,23 @@ class AuditedGradeAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
             readonly += self.identity_fields
         return readonly
 
-    def snapshot(self, obj):
-        return {name: _jsonable(getattr(obj, name)) for name in self.audited_fields}
+    def has_delete_permission(self, request, obj=None):
+        return False
 
-    def save_model(self, request, obj, form, change):
-        before = None
-        if change:
-            current = type(obj).objects.select_for_update().get(pk=obj.pk)
-            before = self.snapshot(current)
-            if before == self.snapshot(obj):
-                return
-            if hasattr(obj, "version"):
-                obj.version = current.version + 1
-        if hasattr(obj, "updated_by_id"):
-            obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-        GradeChange.objects.create(
-            **{self.audit_target: obj},
-            changed_by=request.user,
-            channel=Channel.ADMIN,
-            before=before,
-            after=self.snapshot(obj),
-            reason=ADMIN_CHANGE_REASON,
-            request_id=request.request_id,
-        )
-        logger.info(
-            "grade_changed_in_admin",
-            model=obj._meta.label_lower,
-            object_id=obj.pk,
-            actor_id=request.user.pk,
-        )
+
+class ServiceForm(forms.ModelForm):
+    """A model form that also shows what the service would refuse."""
+
+    def add_problems(self, problems) -> None:
+        """Add a service's problems (a dict by field, or a list) as form errors."""
+        if not isinstance(problems, dict):
+            problems = {None: list(problems)} if problems else {}
+        for field, errors in problems.items():
+            self.add_error(field if field in self.fields else None, errors)
 
 
 # ---------------------------------------------------------------------------
 # Grading scale and categories
-
-
-def scale_errors(bands) -> list[str]:
-    """What is wrong with a grading scale of (letter, min_percent) bands.
-
-    A band runs from its minimum up to the next band's: bands cannot overlap
-    unless two start at the same percent, and the only possible gap is at the
-    bottom, when no band starts at 0.
-    """
-    errors = []
-    letters, minimums = {}, {}
-    for letter, minimum in bands:
-        letters.setdefault(letter.strip().upper(), []).append(letter)
-        minimums.setdefault(minimum, []).append(letter)
-    for letter, same in letters.items():
-        if len(same) > 1:
-            errors.append(
-                gettext("Two bands have the letter %(letter)s.") % {"letter": letter}
-            )
-    for minimum, same in sorted(minimums.items(), reverse=True):
-        if len(same) > 1:
-            errors.append(
-                gettext("%(letters)s all start at %(percent)s%%: bands cannot overlap.")
-                % {"letters": ", ".join(sorted(same)), "percent": minimum}
-            )
-    if bands and min(minimums) != 0:
-        errors.append(
-            gettext(
-                "The lowest band starts at %(percent)s%%: a grade below it would "
-                "have no letter. Make the lowest band start at 0."
-            )
-            % {"percent": min(minimums)}
-        )
-    return errors
 
 
 class GradeBandForm(forms.ModelForm):
@@ -232,7 +181,10 @@ class GradeBandChangelistFormSet(BaseModelFormSet):
 
 
 @admin.register(GradeBand)
-class GradeBandAdmin(admin.ModelAdmin):
+class GradeBandAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """The scale, written by `grades.services.grade_bands`. The list page edits
+    it as a whole: its changed rows go to the service in one call."""
+
     form = GradeBandForm
     list_display = ("letter", "min_percent")
     list_editable = ("min_percent",)
@@ -246,12 +198,6 @@ class GradeBandAdmin(admin.ModelAdmin):
         kwargs.setdefault("form", GradeBandForm)
         return super().get_changelist_form(request, **kwargs)
 
-    def get_actions(self, request):
-        # A band is removed one at a time, where the check below applies.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     def has_delete_permission(self, request, obj=None):
         # The band at 0 is the floor of the scale: without it low grades have no
         # letter. Its letter can change; it cannot go.
@@ -259,9 +205,67 @@ class GradeBandAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def changelist_view(self, request, extra_context=None):
+        # The list's save runs `save_model` per row inside the admin's own
+        # transaction: the rows are gathered there and saved by one service
+        # call after it.
+        request.grade_band_edits = {}
+        response = super().changelist_view(request, extra_context)
+        edits = request.grade_band_edits
+        if edits:
+            try:
+                band_services.grade_bands_update(
+                    actor=self.actor(request), changes=edits
+                )
+            except ValidationError as error:
+                return self.refused(request, error)
+        return response
+
+    def save_model(self, request, obj, form, change):
+        edits = getattr(request, "grade_band_edits", None)
+        if edits is not None:
+            edits[obj.pk] = (obj.letter, obj.min_percent)
+        elif change:
+            band_services.grade_band_update(
+                actor=self.actor(request),
+                band=obj,
+                letter=obj.letter,
+                min_percent=obj.min_percent,
+            )
+        else:
+            band = band_services.grade_band_create(
+                actor=self.actor(request),
+                letter=obj.letter,
+                min_percent=obj.min_percent,
+            )
+            obj.pk = band.pk
+
+    def delete_model(self, request, obj):
+        band_services.grade_band_delete(actor=self.actor(request), band=obj)
+
+
+class CategoryAdminForm(ServiceForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        classroom_subject = cleaned_data.get("classroom_subject") or (
+            self.instance.classroom_subject if self.instance.pk else None
+        )
+        name, weight = cleaned_data.get("name"), cleaned_data.get("weight")
+        if classroom_subject is not None and name is not None and weight is not None:
+            self.add_problems(
+                assessment_services.category_problems(
+                    classroom_subject=classroom_subject,
+                    name=name,
+                    weight=weight,
+                    category=self.instance if self.instance.pk else None,
+                )
+            )
+        return cleaned_data
+
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    form = CategoryAdminForm
     list_display = ("name", "classroom_subject", "weight")
     list_select_related = ("classroom_subject__subject", "classroom_subject__classroom")
     list_filter = ("classroom_subject__classroom__school_year",)
@@ -273,13 +277,82 @@ class CategoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("classroom_subject",)
     ordering = ("classroom_subject__classroom__name", "name")
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        # A category stays in its gradebook (its assessments hang from it).
+        return (*readonly, "classroom_subject") if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        actor = self.actor(request)
+        data = form.cleaned_data
+        if change:
+            assessment_services.category_update(
+                actor=actor, category=obj, name=data["name"], weight=data["weight"]
+            )
+        else:
+            category = assessment_services.category_create(
+                actor=actor,
+                classroom_subject=data["classroom_subject"],
+                name=data["name"],
+                weight=data["weight"],
+            )
+            obj.pk = category.pk
+
+    def delete_model(self, request, obj):
+        assessment_services.category_delete(actor=self.actor(request), category=obj)
+
 
 # ---------------------------------------------------------------------------
 # Assessments and scores
 
 
+class AssessmentAdminForm(ServiceForm):
+    class Meta:
+        model = Assessment
+        fields = (
+            "classroom_subject",
+            "term",
+            "category",
+            "title",
+            "max_points",
+            "due_on",
+        )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        classroom_subject = cleaned_data.get("classroom_subject") or (
+            self.instance.classroom_subject if self.instance.pk else None
+        )
+        needed = ("term", "category", "title", "max_points")
+        if classroom_subject is None or any(
+            cleaned_data.get(name) is None for name in needed
+        ):
+            return cleaned_data
+        self.add_problems(
+            assessment_services.assessment_problems(
+                classroom_subject=classroom_subject,
+                assessment=self.instance if self.instance.pk else None,
+                **{name: cleaned_data[name] for name in needed},
+            )
+        )
+        return cleaned_data
+
+
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    form = AssessmentAdminForm
+    fields = (
+        "classroom_subject",
+        "term",
+        "category",
+        "title",
+        "max_points",
+        "due_on",
+        "published_at",
+        "archived_at",
+    )
+    # Published and archived through the actions, which the services audit.
+    readonly_fields = ("published_at", "archived_at")
     list_display = (
         "title",
         "classroom_subject",
@@ -307,25 +380,157 @@ class AssessmentAdmin(admin.ModelAdmin):
     )
     autocomplete_fields = ("classroom_subject", "term", "category")
     ordering = ("-term__starts_on", "due_on", "title")
+    actions = ("publish", "unpublish", "archive", "restore")
 
     @admin.display(description=_("archived"), boolean=True, ordering="archived_at")
     def is_archived(self, obj):
         return obj.archived_at is not None
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        # An assessment stays in its gradebook (its scores hang from it).
+        return (*readonly, "classroom_subject") if obj is not None else readonly
 
-class ScoreAdminForm(LockedTermFormMixin, forms.ModelForm):
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        values = {
+            name: data[name]
+            for name in ("term", "category", "title", "max_points", "due_on")
+        }
+        if change:
+            assessment_services.assessment_update(
+                actor=self.actor(request), assessment=obj, **values
+            )
+        else:
+            assessment = assessment_services.assessment_create(
+                actor=self.actor(request),
+                classroom_subject=data["classroom_subject"],
+                **values,
+            )
+            obj.pk = assessment.pk
+
+    def delete_model(self, request, obj):
+        assessment_services.assessment_delete(actor=self.actor(request), assessment=obj)
+
+    def _each(self, request, queryset, service, done_message):
+        actor, done = self.actor(request), 0
+        for assessment in queryset.order_by("pk"):
+            try:
+                service(actor=actor, assessment=assessment)
+            except ValidationError as error:
+                for message in error.messages:
+                    self.message_user(
+                        request, f"{assessment.title}: {message}", messages.ERROR
+                    )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Publish to students"))
+    def publish(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            assessment_services.assessment_publish,
+            lambda n: (
+                ngettext(
+                    "%(count)d assessment published.",
+                    "%(count)d assessments published.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Hide from students"))
+    def unpublish(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            assessment_services.assessment_unpublish,
+            lambda n: (
+                ngettext(
+                    "%(count)d assessment hidden.", "%(count)d assessments hidden.", n
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Archive"))
+    def archive(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            assessment_services.assessment_archive,
+            lambda n: (
+                ngettext(
+                    "%(count)d assessment archived.",
+                    "%(count)d assessments archived.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Restore"))
+    def restore(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            assessment_services.assessment_restore,
+            lambda n: (
+                ngettext(
+                    "%(count)d assessment restored.",
+                    "%(count)d assessments restored.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+
+class ScoreAdminForm(LockedTermFormMixin, ServiceForm):
     def term_of(self, cleaned_data):
         assessment = cleaned_data.get("assessment")
         if assessment is None and self.instance.assessment_id:
             assessment = self.instance.assessment
         return assessment.term if assessment is not None else None
 
+    def clean(self):
+        cleaned_data = super().clean()
+        assessment = cleaned_data.get("assessment") or (
+            self.instance.assessment if self.instance.pk else None
+        )
+        student = cleaned_data.get("student") or (
+            self.instance.student if self.instance.pk else None
+        )
+        state, points = cleaned_data.get("state"), cleaned_data.get("points")
+        if assessment is None or student is None or state is None:
+            return cleaned_data
+        if (state == ScoreState.GRADED) != (points is not None):
+            return cleaned_data  # the model's constraint says so
+        if not self.instance.pk and state == ScoreState.BLANK:
+            if not cleaned_data.get("comment"):
+                self.add_error(
+                    "state",
+                    _("A blank score without a comment stores nothing."),
+                )
+                return cleaned_data
+        self.add_problems(
+            score_problems(
+                assessment=assessment,
+                student_id=student.pk,
+                state=state,
+                points=points,
+            )
+        )
+        return cleaned_data
+
 
 @admin.register(Score)
-class ScoreAdmin(AuditedGradeAdmin):
+class ScoreAdmin(GradeRecordAdmin):
     form = ScoreAdminForm
-    audited_fields = ("points", "state", "comment")
-    audit_target = "score"
     identity_fields = ("assessment", "student")
     fields = (
         "assessment",
@@ -358,20 +563,80 @@ class ScoreAdmin(AuditedGradeAdmin):
     autocomplete_fields = ("assessment", "student")
     ordering = ("assessment__title", "student__full_name")
 
+    def save_model(self, request, obj, form, change):
+        """The score as one cell of its gradebook (`score_set`): the same checks,
+        version, GradeChange row and report bump, channel "admin"."""
+        saved = score_set(
+            actor=self.actor(request),
+            assessment=obj.assessment,
+            student_id=obj.student_id,
+            state=obj.state,
+            points=obj.points,
+            comment=obj.comment,
+            # The version this request read: the change is checked against it.
+            version=obj.version if change else None,
+            reason=ADMIN_CHANGE_REASON,
+        )
+        if saved.version is not None:
+            stored = Score.objects.get(
+                assessment_id=obj.assessment_id, student_id=obj.student_id
+            )
+            obj.pk, obj.version = stored.pk, stored.version
+            obj.updated_by_id, obj.updated_at = stored.updated_by_id, stored.updated_at
+        logger.info(
+            "grade_changed_in_admin",
+            model="grades.score",
+            object_id=obj.pk,
+            actor_id=request.user.pk,
+        )
 
-class TermGradeAdminForm(LockedTermFormMixin, forms.ModelForm):
+
+class TermGradeAdminForm(LockedTermFormMixin, ServiceForm):
     def term_of(self, cleaned_data):
         term = cleaned_data.get("term")
         if term is None and self.instance.term_id:
             term = self.instance.term
         return term
 
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.errors:
+            return cleaned_data
+        instance = self.instance if self.instance.pk else None
+        classroom_subject = cleaned_data.get("classroom_subject") or (
+            instance and instance.classroom_subject
+        )
+        term = cleaned_data.get("term") or (instance and instance.term)
+        student = cleaned_data.get("student") or (instance and instance.student)
+        if classroom_subject is None or term is None or student is None:
+            return cleaned_data
+        edit = edit_of(student.pk, cleaned_data)
+        if instance is None and edit.override is None and not edit.comment:
+            self.add_error(
+                None,
+                _("Set an override or a comment: an empty term grade stores nothing."),
+            )
+            return cleaned_data
+        self.add_problems(
+            term_grade_problems(
+                classroom_subject=classroom_subject, term=term, edit=edit
+            )
+        )
+        return cleaned_data
+
+
+def edit_of(student_id, values) -> TermGradeEdit:
+    return TermGradeEdit(
+        student_id=student_id,
+        override=values.get("override"),
+        override_reason=values.get("override_reason") or "",
+        comment=values.get("comment") or "",
+    )
+
 
 @admin.register(TermGrade)
-class TermGradeAdmin(AuditedGradeAdmin):
+class TermGradeAdmin(GradeRecordAdmin):
     form = TermGradeAdminForm
-    audited_fields = ("override", "override_reason", "comment")
-    audit_target = "term_grade"
     identity_fields = ("student", "classroom_subject", "term")
     fields = (
         "student",
@@ -417,6 +682,30 @@ class TermGradeAdmin(AuditedGradeAdmin):
     )
     autocomplete_fields = ("student", "classroom_subject", "term")
     ordering = ("-term__starts_on", "student__full_name")
+
+    def save_model(self, request, obj, form, change):
+        """The line as the gradebook's term grade page saves it
+        (`term_grades_update`): the same snapshot, GradeChange row and report
+        bump, channel "admin"."""
+        term_grades_update(
+            actor=self.actor(request),
+            classroom_subject=obj.classroom_subject,
+            term=obj.term,
+            changes=[edit_of(obj.student_id, form.cleaned_data)],
+            reason=ADMIN_CHANGE_REASON,
+        )
+        stored = TermGrade.objects.get(
+            student_id=obj.student_id,
+            classroom_subject_id=obj.classroom_subject_id,
+            term_id=obj.term_id,
+        )
+        obj.pk, obj.computed = stored.pk, stored.computed
+        logger.info(
+            "grade_changed_in_admin",
+            model="grades.termgrade",
+            object_id=obj.pk,
+            actor_id=request.user.pk,
+        )
 
 
 # ---------------------------------------------------------------------------

@@ -188,9 +188,10 @@ def school_report(term: Term) -> SchoolReport:
 
     Three queries when cached: grade bands, the count and sum of every report
     version (a publish anywhere bumps one, so the sum moves), the count and
-    highest id of the classroom subjects (one added or removed moves those). A
-    classroom subject, classroom or subject saved through the ORM bumps versions
-    too (`grades.report_cache`), so a new teacher or name shows on the next load.
+    highest id of the classroom subjects (one added or removed moves those). The
+    services that change a classroom subject, classroom, subject or teacher's name
+    bump versions too (`classrooms.report_versions`), so a new teacher or name
+    shows on the next load.
     Group names are translated, so the language is part of the key. Two more
     queries when not cached (`_school_report`).
     """

@@ -163,6 +163,11 @@ def terms_lockable_by(user) -> Q:
     return Q() if is_staff(user) else NOTHING
 
 
+def may_edit_grading_scale(user) -> bool:
+    """Adding, changing and removing letter bands: staff only."""
+    return is_staff(user)
+
+
 def may_manage_enrollments(user) -> bool:
     """Enrolling, moving and withdrawing students in bulk: staff only."""
     return is_staff(user)

@@ -17,6 +17,12 @@ Rules kept here (the database keeps the structural ones too):
 - an assessment is deleted only while it has no recorded work: no score other than
   blank, no comment and no audit history. Otherwise it is archived (kept whole,
   hidden from the grid and the grade math) and can be restored.
+
+Every service is one durable transaction (`atomic(durable=True)`: never part of a
+caller's) holding its write, its audit event and the bump of its classroom
+subject's report version (`classrooms.report_versions`), so a cached report card
+or class report is never served after the change commits. `assessment_remove`
+decides between deleting and archiving with the inner, non-durable steps.
 """
 
 import datetime
@@ -32,6 +38,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from classrooms import report_versions
 from classrooms.models import ClassroomSubject, Term
 from grades import events
 from grades.models import Assessment, Category, GradeChange, Score, ScoreState
@@ -124,6 +131,21 @@ def _validate_category(
     return errors
 
 
+def category_problems(
+    *,
+    classroom_subject: ClassroomSubject,
+    name: str,
+    weight: Decimal,
+    category: Category | None = None,
+) -> dict:
+    """What `category_create` / `category_update` would refuse, by field, without
+    writing: for a form to show before it calls the service (which checks again,
+    under its locks)."""
+    return _validate_category(
+        classroom_subject.pk, name.strip(), weight, category.pk if category else None
+    )
+
+
 def _lock_classroom_subject(classroom_subject_id: int) -> None:
     # Serialises category writes of one gradebook, so the case-insensitive name
     # check cannot race another save (the database only knows exact names).
@@ -134,7 +156,7 @@ def _lock_classroom_subject(classroom_subject_id: int) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def category_create(
     *,
     actor: Actor,
@@ -148,6 +170,8 @@ def category_create(
     category = Category.objects.create(
         classroom_subject=classroom_subject, name=name, weight=weight
     )
+    audit.record(actor=actor, code=audit.ADDED, target=category)
+    report_versions.bump_classroom_subjects([classroom_subject.pk])
     _log_on_commit(
         "category_created",
         category_id=category.pk,
@@ -158,7 +182,7 @@ def category_create(
     return category
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def category_update(
     *, actor: Actor, category: Category, name: str, weight: Decimal
 ) -> Category:
@@ -167,8 +191,22 @@ def category_update(
     category = Category.objects.select_for_update().get(pk=category.pk)
     _raise(_validate_category(category.classroom_subject_id, name, weight, category.pk))
     before = str(category.weight)
+    changed = [
+        field
+        for field, value in (("name", name), ("weight", weight))
+        if getattr(category, field) != value
+    ]
+    if not changed:
+        return category
     category.name, category.weight = name, weight
     category.save(update_fields=["name", "weight"])
+    audit.record(
+        actor=actor,
+        code=audit.CHANGED,
+        target=category,
+        params=audit.field_changes(Category, changed),
+    )
+    report_versions.bump_classroom_subjects([category.classroom_subject_id])
     _log_on_commit(
         "category_updated",
         category_id=category.pk,
@@ -179,7 +217,7 @@ def category_update(
     return category
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def category_delete(*, actor: Actor, category: Category) -> None:
     """Delete a category that has no assessments (archived ones count)."""
     category = Category.objects.select_for_update().get(pk=category.pk)
@@ -201,7 +239,9 @@ def category_delete(*, actor: Actor, category: Category) -> None:
             code="has_assessments",
         )
     category_id = category.pk
+    audit.record(actor=actor, code=audit.DELETED, target=category)
     category.delete()
+    report_versions.bump_classroom_subjects([category.classroom_subject_id])
     _log_on_commit("category_deleted", category_id=category_id, actor_id=actor.user_id)
 
 
@@ -257,6 +297,39 @@ def _validate_assessment(
     return errors
 
 
+def assessment_problems(
+    *,
+    classroom_subject: ClassroomSubject,
+    term: Term,
+    category: Category,
+    title: str,
+    max_points: Decimal,
+    assessment: Assessment | None = None,
+) -> dict:
+    """What `assessment_create` / `assessment_update` would refuse, by field,
+    without writing (the service checks again under its locks)."""
+    with transaction.atomic():
+        current = None
+        if assessment is not None:
+            current = Assessment.objects.select_related(
+                "term", "classroom_subject__classroom"
+            ).get(pk=assessment.pk)
+            if current.archived_at is not None:
+                return {
+                    NON_FIELD_ERRORS: _(
+                        "This assessment is archived: restore it before changing it."
+                    )
+                }
+        return _validate_assessment(
+            classroom_subject=classroom_subject,
+            term=term,
+            category=category,
+            title=title.strip(),
+            max_points=max_points,
+            current=current,
+        )
+
+
 def _locked_assessment(assessment: Assessment) -> Assessment:
     """The assessment row, locked for this transaction, with its term and class."""
     return (
@@ -285,7 +358,7 @@ def _refuse_if_archived(assessment: Assessment) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assessment_create(
     *,
     actor: Actor,
@@ -315,6 +388,8 @@ def assessment_create(
         max_points=max_points,
         due_on=due_on,
     )
+    audit.record(actor=actor, code=audit.ADDED, target=assessment)
+    report_versions.bump_classroom_subjects([classroom_subject.pk])
     _log_on_commit(
         "assessment_created",
         assessment_id=assessment.pk,
@@ -325,7 +400,7 @@ def assessment_create(
     return assessment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assessment_update(
     *,
     actor: Actor,
@@ -349,9 +424,30 @@ def assessment_update(
             current=current,
         )
     )
+    values = {
+        "term_id": term.pk,
+        "category_id": category.pk,
+        "title": title,
+        "max_points": max_points,
+        "due_on": due_on,
+    }
+    changed = [
+        name.removesuffix("_id")
+        for name, value in values.items()
+        if getattr(current, name) != value
+    ]
+    if not changed:
+        return current
     current.term, current.category, current.title = term, category, title
     current.max_points, current.due_on = max_points, due_on
     current.save(update_fields=["term", "category", "title", "max_points", "due_on"])
+    audit.record(
+        actor=actor,
+        code=audit.CHANGED,
+        target=current,
+        params=audit.field_changes(Assessment, changed),
+    )
+    report_versions.bump_classroom_subjects([current.classroom_subject_id])
     _log_on_commit(
         "assessment_updated",
         assessment_id=current.pk,
@@ -381,10 +477,14 @@ def assessment_is_deletable(assessment: Assessment) -> bool:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assessment_delete(*, actor: Actor, assessment: Assessment) -> None:
     """Delete an assessment without recorded work, and its blank score rows."""
-    assessment = _locked_assessment(assessment)
+    _delete(actor, _locked_assessment(assessment))
+
+
+def _delete(actor: Actor, assessment: Assessment) -> None:
+    """`assessment_delete` inside the caller's transaction, the row locked."""
     _refuse_if_locked(assessment)
     if not assessment_is_deletable(assessment):
         raise ValidationError(
@@ -400,6 +500,7 @@ def assessment_delete(*, actor: Actor, assessment: Assessment) -> None:
     blank_rows, _by_model = Score.objects.filter(assessment=assessment).delete()
     assessment_id = assessment.pk
     assessment.delete()
+    report_versions.bump_classroom_subjects([assessment.classroom_subject_id])
     _log_on_commit(
         "assessment_deleted",
         assessment_id=assessment_id,
@@ -408,22 +509,27 @@ def assessment_delete(*, actor: Actor, assessment: Assessment) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assessment_archive(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Hide an assessment from the grid and the grade math, keeping every score."""
-    assessment = _locked_assessment(assessment)
+    return _archive(actor, _locked_assessment(assessment))
+
+
+def _archive(actor: Actor, assessment: Assessment) -> Assessment:
+    """`assessment_archive` inside the caller's transaction, the row locked."""
     _refuse_if_locked(assessment)
     if assessment.archived_at is None:
         assessment.archived_at = timezone.now()
         assessment.save(update_fields=["archived_at"])
         audit.record(actor=actor, code=events.ASSESSMENT_ARCHIVED, target=assessment)
+        report_versions.bump_classroom_subjects([assessment.classroom_subject_id])
         _log_on_commit(
             "assessment_archived", assessment_id=assessment.pk, actor_id=actor.user_id
         )
     return assessment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assessment_restore(*, actor: Actor, assessment: Assessment) -> Assessment:
     assessment = _locked_assessment(assessment)
     _refuse_if_locked(assessment)
@@ -431,13 +537,14 @@ def assessment_restore(*, actor: Actor, assessment: Assessment) -> Assessment:
         assessment.archived_at = None
         assessment.save(update_fields=["archived_at"])
         audit.record(actor=actor, code=events.ASSESSMENT_RESTORED, target=assessment)
+        report_versions.bump_classroom_subjects([assessment.classroom_subject_id])
         _log_on_commit(
             "assessment_restored", assessment_id=assessment.pk, actor_id=actor.user_id
         )
     return assessment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assessment_remove(
     *, actor: Actor, assessment: Assessment
 ) -> Literal["deleted", "archived"]:
@@ -449,13 +556,13 @@ def assessment_remove(
     assessment = _locked_assessment(assessment)
     _refuse_if_locked(assessment)
     if assessment_is_deletable(assessment):
-        assessment_delete(actor=actor, assessment=assessment)
+        _delete(actor, assessment)
         return "deleted"
-    assessment_archive(actor=actor, assessment=assessment)
+    _archive(actor, assessment)
     return "archived"
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assessment_publish(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Let students see this assessment's scores. Publishing again changes nothing."""
     assessment = _locked_assessment(assessment)
@@ -472,13 +579,14 @@ def assessment_publish(*, actor: Actor, assessment: Assessment) -> Assessment:
         assessment.published_at = timezone.now()
         assessment.save(update_fields=["published_at"])
         audit.record(actor=actor, code=events.ASSESSMENT_PUBLISHED, target=assessment)
+        report_versions.bump_classroom_subjects([assessment.classroom_subject_id])
         _log_on_commit(
             "assessment_published", assessment_id=assessment.pk, actor_id=actor.user_id
         )
     return assessment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assessment_unpublish(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Hide this assessment's scores from students again."""
     assessment = _locked_assessment(assessment)
@@ -486,6 +594,7 @@ def assessment_unpublish(*, actor: Actor, assessment: Assessment) -> Assessment:
         assessment.published_at = None
         audit.record(actor=actor, code=events.ASSESSMENT_UNPUBLISHED, target=assessment)
         assessment.save(update_fields=["published_at"])
+        report_versions.bump_classroom_subjects([assessment.classroom_subject_id])
         _log_on_commit(
             "assessment_unpublished",
             assessment_id=assessment.pk,

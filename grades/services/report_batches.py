@@ -59,7 +59,7 @@ def report_batch_request(
             _("No students were enrolled during %(term)s.") % {"term": term.name},
             code="empty",
         )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         ReportBatch.objects.filter(
             policies.batches_visible_to(actor.user),
             finished_at__lt=timezone.now() - KEPT_FOR,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import structlog
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -133,7 +133,7 @@ def scores_record(
         return []
     for attempt in range(2):
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 parsed = _checked_changes(classroom_subject, changes)
                 return _write_scores(actor, classroom_subject, changes, parsed, reason)
         except IntegrityError:
@@ -146,6 +146,64 @@ def scores_record(
                     )
                 ) from None
     raise AssertionError("unreachable")
+
+
+def score_set(
+    *,
+    actor: Actor,
+    assessment: Assessment,
+    student_id: int,
+    state: str,
+    points: Decimal | None,
+    comment: str,
+    version: int | None,
+    reason: str = "",
+) -> SavedCell:
+    """Save one score given as a state and points (the admin's form), through
+    `scores_record`: the same checks, version, audit row and report bump as a cell
+    of the gradebook.
+
+    `version` is the version the caller last saw (None: no score yet). Raises
+    ValidationError, saving nothing, where `scores_record` raises GridRejected
+    (a problem with the value goes to "points").
+    """
+    text = format_cell(state, points)
+    change = CellChange(student_id, assessment.pk, text, version, comment)
+    try:
+        saved = scores_record(
+            actor=actor,
+            classroom_subject=assessment.classroom_subject,
+            changes=[change],
+            reason=reason,
+        )
+    except GridRejected as rejected:
+        raise ValidationError(_errors_of(rejected, change)) from None
+    return saved[0]
+
+
+def score_problems(
+    *, assessment: Assessment, student_id: int, state: str, points: Decimal | None
+) -> dict:
+    """What `score_set` would refuse, by field, without writing: for a form to
+    show before it calls the service (which checks again, under its locks)."""
+    change = CellChange(student_id, assessment.pk, format_cell(state, points), None)
+    try:
+        with transaction.atomic():
+            _checked_changes(assessment.classroom_subject, [change])
+    except GridRejected as rejected:
+        return _errors_of(rejected, change)
+    return {}
+
+
+_VALUE_PROBLEMS = {"not_a_number", "negative", "too_precise", "above_max"}
+
+
+def _errors_of(rejected: GridRejected, change: CellChange) -> dict:
+    problem = rejected.problems.get(change.cell)
+    if problem is None:
+        return {NON_FIELD_ERRORS: [rejected.general or str(rejected)]}
+    field = "points" if problem.code in _VALUE_PROBLEMS else NON_FIELD_ERRORS
+    return {field: [problem.message]}
 
 
 def _checked_changes(classroom_subject, changes) -> dict[Cell, CellValue]:

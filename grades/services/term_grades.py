@@ -155,12 +155,55 @@ def _clean_edit(edit: TermGradeEdit, name: str) -> tuple[TermGradeEdit, list]:
     return TermGradeEdit(edit.student_id, override, reason, comment), problems
 
 
+def _checked_edits(classroom_subject, changes):
+    """The edits cleaned, and the problems of the edits (students not in the class
+    now, overrides out of range or without a reason)."""
+    enrolled = _current_enrollments(
+        classroom_subject, [edit.student_id for edit in changes]
+    )
+    problems, cleaned = [], []
+    for edit in changes:
+        enrollment = enrolled.get(edit.student_id)
+        if enrollment is None:
+            problems.append(
+                ValidationError(
+                    _("A student is not in this class now. Reload the page."),
+                    code="unknown_student",
+                )
+            )
+            continue
+        edit, row_problems = _clean_edit(edit, enrollment.student.full_name)
+        problems.extend(row_problems)
+        cleaned.append(edit)
+    return cleaned, problems
+
+
+def term_grade_problems(
+    *, classroom_subject: ClassroomSubject, term: Term, edit: TermGradeEdit
+) -> list[ValidationError]:
+    """What `term_grades_update` would refuse for this one edit, without writing:
+    for a form to show before it calls the service (which checks again, under
+    the term's lock)."""
+    problems = []
+    if Term.objects.filter(pk=term.pk, locked=True).exists():
+        problems.append(
+            ValidationError(
+                _("The term %(term)s is locked: its grades cannot change.")
+                % {"term": term.name},
+                code="locked",
+            )
+        )
+    _cleaned, edit_problems = _checked_edits(classroom_subject, [edit])
+    return problems + edit_problems
+
+
 def term_grades_update(
     *,
     actor: Actor,
     classroom_subject: ClassroomSubject,
     term: Term,
     changes: Sequence[TermGradeEdit],
+    reason: str | None = None,
 ) -> list[TermGrade]:
     """Save overrides, their reasons and comments of one class, all or nothing.
 
@@ -170,6 +213,8 @@ def term_grades_update(
     comment edit is not explained by an older override's reason). Rows that
     already hold these values are not written.
 
+    `reason`, when given, is the reason of every audit row instead (the admin's).
+
     Raises PermissionDenied when `actor` does not grade this subject, and
     ValidationError (saving nothing) when the term is locked, a student is not in
     the class now, an override is outside 0-100 or lacks a reason.
@@ -177,26 +222,12 @@ def term_grades_update(
     """
     _check_grader(actor, classroom_subject)
     changes = list({edit.student_id: edit for edit in changes}.values())
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         term = _lock_open_term(term)
         if not changes:
             return []
         student_ids = [edit.student_id for edit in changes]
-        enrolled = _current_enrollments(classroom_subject, student_ids)
-        problems, cleaned = [], []
-        for edit in changes:
-            enrollment = enrolled.get(edit.student_id)
-            if enrollment is None:
-                problems.append(
-                    ValidationError(
-                        _("A student is not in this class now. Reload the page."),
-                        code="unknown_student",
-                    )
-                )
-                continue
-            edit, row_problems = _clean_edit(edit, enrollment.student.full_name)
-            problems.extend(row_problems)
-            cleaned.append(edit)
+        cleaned, problems = _checked_edits(classroom_subject, changes)
         if problems:
             raise ValidationError(problems)
 
@@ -251,6 +282,8 @@ def term_grades_update(
             audits.append(
                 (term_grade, before, edit.override_reason if overridden else "")
             )
+        if reason is not None:
+            audits = [(term_grade, before, reason) for term_grade, before, _r in audits]
         _write(actor, to_create, to_update, _EDITED_FIELDS, audits)
         count = len(audits)
         transaction.on_commit(
@@ -293,7 +326,7 @@ def term_grades_publish(
             _("Keep the reason under %(max)d characters.") % {"max": REASON_MAX_LENGTH},
             code="reason_too_long",
         )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         term = _lock_open_term(term)
         enrolled = _current_enrollments(classroom_subject)
         inputs = term_inputs(classroom_subject, term, list(enrolled))

@@ -49,7 +49,7 @@ def _set_locked(*, actor: Actor, term: Term, locked: bool, reason: str) -> bool:
             _("Keep the reason under %(max)d characters.") % {"max": REASON_MAX_LENGTH},
             code="reason_too_long",
         )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         current = Term.objects.select_for_update().get(pk=term.pk)
         if current.locked == locked:
             term.locked = locked

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.admin.models import DELETION, LogEntry
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +13,7 @@ from grades.assessment_forms import score_changes
 from grades.models import Assessment, Category, GradeChange, Score, ScoreState
 from grades.services import assessments as services
 from grades.services.scores import CellChange, scores_record
-from school.audit import Actor
+from school.audit import Actor, AuditEvent, Channel
 from tests import factories
 from tests.grades.conftest import add_students
 from tests.school_calendar import SCHOOL
@@ -1440,15 +1439,15 @@ class TestAdminHistory:
         services.assessment_publish(actor=Actor(user=teacher), assessment=quiz)
         services.assessment_archive(actor=Actor(user=teacher), assessment=quiz)
         services.assessment_restore(actor=Actor(user=teacher), assessment=quiz)
-        entries = LogEntry.objects.filter(object_id=str(quiz.pk)).order_by("pk")
-        assert [(e.user, e.change_message) for e in entries] == [
-            (teacher, "Published"),
-            (teacher, "Archived"),
-            (teacher, "Restored"),
+        entries = AuditEvent.objects.filter(target_id=str(quiz.pk)).order_by("pk")
+        assert [(e.actor_user, e.channel, e.code) for e in entries] == [
+            (teacher, Channel.PAGE, "assessment_published"),
+            (teacher, Channel.PAGE, "assessment_archived"),
+            (teacher, Channel.PAGE, "assessment_restored"),
         ]
 
     def test_a_deletion_is_recorded_before_the_row_goes(self, teacher, quiz):
         object_id = str(quiz.pk)
         services.assessment_delete(actor=Actor(user=teacher), assessment=quiz)
-        entry = LogEntry.objects.get(object_id=object_id)
-        assert (entry.action_flag, entry.object_repr) == (DELETION, str(quiz))
+        entry = AuditEvent.objects.get(target_id=object_id)
+        assert (entry.code, entry.target_repr) == ("assessment_deleted", str(quiz))

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from structlog.testing import capture_logs
@@ -13,6 +12,7 @@ from structlog.testing import capture_logs
 from accounts.models import Language
 from grades import notifications
 from grades.models import ScoreState
+from grades.services import term_grades as term_grades_service
 from grades.services.scores import CellChange, scores_record
 from grades.services.term_grades import (
     TermGradeEdit,
@@ -60,6 +60,19 @@ def graded(student, spanish_student, quiz):
         )
     factories.EnrollmentFactory(classroom=quiz.classroom_subject.classroom)
     return quiz
+
+
+def fail_after_enqueueing(monkeypatch) -> list[int]:
+    """Make the publishing service fail inside its own transaction, right after
+    it enqueued its task; returns the task rows counted at that moment."""
+    counted = []
+
+    def fail(*args, **kwargs):
+        counted.append(DBTaskResult.objects.count())
+        raise RuntimeError("something after publishing failed")
+
+    monkeypatch.setattr(term_grades_service, "PublishResult", fail)
+    return counted
 
 
 def publish(teacher, classroom_subject, term, reason=""):
@@ -159,15 +172,15 @@ class TestPublishingSendsEmails:
         term,
         graded,
         mailoutbox,
+        monkeypatch,
         django_capture_on_commit_callbacks,
     ):
+        fail_after_enqueueing(monkeypatch)
         with (
             django_capture_on_commit_callbacks(execute=True) as callbacks,
             pytest.raises(RuntimeError),
-            transaction.atomic(),
         ):
             publish(teacher, classroom_subject, term)
-            raise RuntimeError("something after publishing failed")
         assert callbacks == []
         assert mailoutbox == []
 
@@ -336,12 +349,12 @@ class TestDatabaseBackend:
         assert datetime.timedelta(seconds=50) < wait <= datetime.timedelta(minutes=1)
 
     def test_a_publish_that_rolls_back_leaves_no_task_row(
-        self, teacher, classroom_subject, term, graded, mailoutbox
+        self, teacher, classroom_subject, term, graded, mailoutbox, monkeypatch
     ):
-        with pytest.raises(RuntimeError), transaction.atomic():
+        enqueued = fail_after_enqueueing(monkeypatch)
+        with pytest.raises(RuntimeError):
             publish(teacher, classroom_subject, term)
-            assert DBTaskResult.objects.count() == 1
-            raise RuntimeError("something after publishing failed")
+        assert enqueued == [1]
         assert DBTaskResult.objects.count() == 0
         assert mailoutbox == []
 

@@ -3,16 +3,17 @@ next load, always; a cached card never carries a line to a viewer who may not se
 it; the cache is really used."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from classrooms import structure
+from classrooms import report_versions, structure
 from classrooms.models import ReportVersion
 from grades.models import GradeBand
+from grades.services import scores as scores_service
 from grades.services.assessments import assessment_publish
 from grades.services.scores import CellChange, scores_record
 from grades.services.term_grades import (
@@ -138,8 +139,8 @@ class TestReportCard:
         scores = line_of(card(client, student, term), "Mathematics").scores
         assert [s.assessment.pk for s in scores] == [exam.pk]
 
-    def test_an_admin_edit_through_the_orm_shows_on_the_next_load(
-        self, client, student, term, classroom_subject
+    def test_an_admin_edit_shows_on_the_next_load(
+        self, client, admin, student, term, classroom_subject
     ):
         grade = factories.TermGradeFactory(
             student=student,
@@ -151,19 +152,37 @@ class TestReportCard:
             published_at=timezone.now(),
         )
         client.force_login(student)
-        assert line_of(card(client, student, term), "Mathematics").letter == "C-"
-        grade.published_letter = "C"
-        grade.save()
-        assert line_of(card(client, student, term), "Mathematics").letter == "C"
+        assert line_of(card(client, student, term), "Mathematics").comment == ""
+        client.force_login(admin)
+        response = client.post(
+            reverse("admin:grades_termgrade_change", args=[grade.pk]),
+            {"override": "", "override_reason": "", "comment": "Steady work"},
+        )
+        assert response.status_code == 302
+        client.force_login(student)
+        line = line_of(card(client, student, term), "Mathematics")
+        assert (line.letter, line.comment) == ("C-", "Steady work")
 
     def test_a_rolled_back_change_leaves_the_version_alone(
-        self, teacher, student, classroom_subject, published_quiz
+        self, monkeypatch, teacher, student, classroom_subject, published_quiz
     ):
         version = ReportVersion.objects.get(pk=classroom_subject.pk).version
-        with pytest.raises(RuntimeError), transaction.atomic():
-            record(teacher, published_quiz, student, "3")
-            assert ReportVersion.objects.get(pk=classroom_subject.pk).version > version
+        bumped = []
+
+        def bump_then_fail(ids):
+            report_versions.bump_classroom_subjects(ids)
+            bumped.append(ReportVersion.objects.get(pk=classroom_subject.pk).version)
             raise RuntimeError("rolled back")
+
+        # The service's own (durable) transaction fails after the bump.
+        monkeypatch.setattr(
+            scores_service,
+            "report_versions",
+            SimpleNamespace(bump_classroom_subjects=bump_then_fail),
+        )
+        with pytest.raises(RuntimeError):
+            record(teacher, published_quiz, student, "3")
+        assert bumped == [version + 1]
         assert ReportVersion.objects.get(pk=classroom_subject.pk).version == version
 
     def test_no_stale_card_after_the_cache_comes_back(

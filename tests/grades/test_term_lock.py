@@ -1,16 +1,17 @@
 import threading
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from structlog.testing import capture_logs
 
 from classrooms.models import Term
 from grades.models import GradeChange, Score, TermGrade
+from grades.services import terms as terms_service
 from grades.services.scores import CellChange, GridRejected, scores_record
 from grades.services.term_grades import (
     TermGradeEdit,
@@ -18,15 +19,16 @@ from grades.services.term_grades import (
     term_grades_update,
 )
 from grades.services.terms import term_lock, term_unlock
-from school.audit import Actor
+from school import audit
+from school.audit import Actor, AuditEvent, Channel
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 def lock_entries(term):
-    return LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Term), object_id=str(term.pk)
+    return AuditEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(Term), target_id=str(term.pk)
     ).order_by("pk")
 
 
@@ -52,9 +54,9 @@ class TestLockService:
         term.refresh_from_db()
         assert term.locked
         (entry,) = lock_entries(term)
-        assert entry.user == admin
-        assert entry.action_flag == CHANGE
-        assert entry.get_change_message() == "Locked grading. Reason: Grading closed"
+        assert (entry.actor_user, entry.channel) == (admin, Channel.PAGE)
+        assert entry.code == "term_locked"
+        assert audit.describe(entry) == "Locked grading. Reason: Grading closed"
         assert {
             "event": "term_locked",
             "actor_id": admin.pk,
@@ -70,7 +72,7 @@ class TestLockService:
         )
         term.refresh_from_db()
         assert not term.locked
-        messages = [entry.change_message for entry in lock_entries(term)]
+        messages = [audit.describe(entry) for entry in lock_entries(term)]
         assert messages == [
             "Locked grading. Reason: Grading closed",
             "Unlocked grading. Reason: Late exam to enter",
@@ -308,19 +310,24 @@ def in_thread(target):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_save_waiting_while_the_term_is_being_locked_is_refused(
-    admin, teacher, classroom_subject, student, term
+    monkeypatch, admin, teacher, classroom_subject, student, term
 ):
     locked, release = threading.Event(), threading.Event()
 
+    def record_and_hold(**kwargs):
+        # Inside term_lock's own transaction, the term's row locked and changed.
+        audit.record(**kwargs)
+        locked.set()
+        release.wait(timeout=10)
+
+    monkeypatch.setattr(terms_service, "audit", SimpleNamespace(record=record_and_hold))
+
     def lock_and_hold():
-        with transaction.atomic():
-            term_lock(
-                actor=Actor(user=admin),
-                term=Term.objects.get(pk=term.pk),
-                reason="Closing",
-            )
-            locked.set()
-            release.wait(timeout=10)
+        term_lock(
+            actor=Actor(user=admin),
+            term=Term.objects.get(pk=term.pk),
+            reason="Closing",
+        )
 
     staff, _ = in_thread(lock_and_hold)
     assert locked.wait(timeout=10)

@@ -120,6 +120,7 @@ ROLE_MATRIX = {
     "may_request_grade_level_batch": [N, N, N, N, N, N, N, Y, N],
     "may_see_own_results": [N, Y, Y, N, N, N, N, N, N],
     "may_manage_enrollments": [N, N, N, N, N, N, N, Y, N],
+    "may_edit_grading_scale": [N, N, N, N, N, N, N, Y, N],
     "may_manage_users": [N, N, N, N, N, N, N, Y, N],
     "may_grant_permissions": [N, N, N, N, N, N, N, N, N],
     "may_manage_school": [N, N, N, N, N, N, N, Y, N],
