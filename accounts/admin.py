@@ -30,6 +30,7 @@ from grades.models import GradeChange
 from school.admin_actions import DateInput, confirm_action
 from school.admin_filters import RelatedIdListFilter
 from school.admin_import import RosterImportExportMixin
+from school.collation import person_ordering
 
 # Grade changes listed per page of a student's grade history.
 HISTORY_PAGE_SIZE = 100
@@ -124,7 +125,7 @@ class UserCreationAdminForm(CaseInsensitiveEmailMixin, AdminUserCreationForm):
 
     class Meta:
         model = User
-        fields = ("email", "full_name", "role", "language")
+        fields = ("email", "given_name", "family_name", "role", "language")
 
 
 class UserChangeAdminForm(CaseInsensitiveEmailMixin, UserChangeForm):
@@ -198,7 +199,8 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
                 "classes": ("wide",),
                 "fields": (
                     "email",
-                    "full_name",
+                    "given_name",
+                    "family_name",
                     "role",
                     "language",
                     "usable_password",
@@ -210,7 +212,10 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
         ),
     )
     fieldsets = (
-        (None, {"fields": ("email", "full_name", "role", "language")}),
+        (
+            None,
+            {"fields": ("email", "given_name", "family_name", "role", "language")},
+        ),
         (_("Access"), {"fields": ("is_active", "is_staff", "password")}),
         (
             _("Permissions"),
@@ -227,17 +232,19 @@ class UserAdmin(RosterImportExportMixin, DjangoUserAdmin):
     readonly_fields = ("is_staff", "last_login", "date_joined", "grade_history_link")
     list_display = (
         "email",
-        "full_name",
+        "family_name",
+        "given_name",
         "role",
         "language",
         "is_active",
         "is_staff",
         "last_login",
     )
-    list_display_links = ("email", "full_name")
+    list_display_links = ("email", "family_name", "given_name")
     list_filter = ("role", "is_active", "language", ClassroomListFilter)
-    search_fields = ("full_name", "email")
-    ordering = ("full_name", "email")
+    # full_name finds "Ana Cruz" typed in one go; the parts find each alone.
+    search_fields = ("full_name", "given_name", "family_name", "email")
+    ordering = person_ordering()
     actions = [
         "enroll_in_classroom",
         "move_to_classroom",
@@ -526,4 +533,4 @@ class AdvisingAdmin(UserRoleChoicesMixin, admin.ModelAdmin):
         "student__full_name",
         "student__email",
     )
-    ordering = ("teacher__full_name", "student__full_name")
+    ordering = (*person_ordering("teacher__"), *person_ordering("student__"))

@@ -7,9 +7,15 @@ class SchoolConfig(AppConfig):
     verbose_name = _("School portal")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
         from django.urls import register_converter
 
+        from school.collation import register_sqlite_collation
         from school.ids import IdConverter
 
         # `<id:name>` in every app's URLs; registered before any URLconf loads.
         register_converter(IdConverter, "id")
+        # Lists of people sort by name with the "names" collation on SQLite too.
+        connection_created.connect(
+            register_sqlite_collation, dispatch_uid="school_names_collation"
+        )

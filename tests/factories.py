@@ -4,6 +4,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Advising, Role, User
+from accounts.names import join_name, split_full_name
 from classrooms.models import (
     Classroom,
     ClassroomSubject,
@@ -23,10 +24,23 @@ class UserFactory(DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
+    class Params:
+        first = factory.Faker("first_name")
+        last = factory.Faker("last_name")
+
     email = factory.Sequence(lambda n: f"user{n}@example.org")
-    full_name = factory.Faker("name")
+    # Given `full_name` alone, the parts follow by the backfill's rule; given the
+    # parts, `full_name` follows them (as User.save rebuilds it).
+    full_name = factory.LazyAttribute(lambda o: f"{o.first} {o.last}")
+    given_name = factory.LazyAttribute(lambda o: split_full_name(o.full_name).given)
+    family_name = factory.LazyAttribute(lambda o: split_full_name(o.full_name).family)
     role = Role.STUDENT
     password = factory.django.Password(TEST_PASSWORD)
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        kwargs["full_name"] = join_name(kwargs["given_name"], kwargs["family_name"])
+        return kwargs
 
 
 class StudentFactory(UserFactory):
