@@ -58,7 +58,8 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return (email or "").strip().lower()
 
 
-NAME_FIELDS = frozenset({"given_name", "family_name", "full_name"})
+NAME_ORDER = ("given_name", "family_name", "full_name")
+NAME_FIELDS = frozenset(NAME_ORDER)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -139,17 +140,38 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = UserManager.normalize_email(self.email)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_names = tuple(user.__dict__.get(name) for name in NAME_ORDER)
+        return user
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._stored_names = tuple(self.__dict__.get(name) for name in NAME_ORDER)
+
     def sync_names(self):
         """Rebuild `full_name` from the two parts; split it when there are none.
 
-        Code that only sets `full_name` (older callers, an import row without
-        the two columns) gets the parts by `accounts.names.split_full_name`.
+        Code that only sets `full_name` (a new user built with it alone, or a
+        loaded one whose `full_name` changed while its parts did not) gets the
+        parts by `accounts.names.split_full_name`. A user loaded without one of
+        the name fields is left alone: reading it would cost a query.
         """
-        self.given_name = " ".join(self.given_name.split())
-        self.family_name = " ".join(self.family_name.split())
-        if not (self.given_name or self.family_name) and self.full_name:
-            self.given_name, self.family_name = split_full_name(self.full_name)
-        self.full_name = join_name(self.given_name, self.family_name)
+        if self.get_deferred_fields() & NAME_FIELDS:
+            return
+        given = " ".join(self.given_name.split())
+        family = " ".join(self.family_name.split())
+        stored = getattr(self, "_stored_names", None)
+        full_name_edited = (
+            stored is not None
+            and self.full_name != stored[2]
+            and (self.given_name, self.family_name) == stored[:2]
+        )
+        if full_name_edited or not (given or family):
+            given, family = split_full_name(self.full_name)
+        self.given_name, self.family_name = given, family
+        self.full_name = join_name(given, family)
 
     def save(self, *args, **kwargs):
         self.email = UserManager.normalize_email(self.email)
@@ -159,6 +181,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         if update_fields is not None and NAME_FIELDS & set(update_fields):
             kwargs["update_fields"] = {*update_fields, *NAME_FIELDS}
         super().save(*args, **kwargs)
+        self._stored_names = (self.given_name, self.family_name, self.full_name)
 
     def validate_constraints(self, exclude=None):
         # A constraint over Lower("email") reports to the whole form; the person

@@ -34,6 +34,7 @@ from classrooms.resources import (
 from grades.services.terms import term_lock, term_unlock
 from school.admin_actions import ReasonForm, confirm_action
 from school.admin_import import RosterImportExportMixin
+from school.collation import person_ordering
 
 # ---------------------------------------------------------------------------
 # Inlines without a query per row
@@ -356,4 +357,4 @@ class EnrollmentAdmin(RosterImportExportMixin, UserRoleChoicesMixin, admin.Model
     list_filter = ("classroom__school_year", WithdrawnListFilter)
     search_fields = ("student__full_name", "student__email", "classroom__name")
     autocomplete_fields = ("student", "classroom")
-    ordering = ("classroom__name", "student__full_name")
+    ordering = ("classroom__name", *person_ordering("student__"))

@@ -30,6 +30,7 @@ from grades.models import (
     TermGrade,
 )
 from school.admin_filters import RelatedIdListFilter
+from school.collation import person_ordering
 from school.ids import parse_id
 
 logger = structlog.get_logger(__name__)
@@ -353,7 +354,7 @@ class ScoreAdmin(AuditedGradeAdmin):
     list_filter = ("state", AssessmentTermListFilter)
     search_fields = ("student__full_name", "student__email", "assessment__title")
     autocomplete_fields = ("assessment", "student")
-    ordering = ("assessment__title", "student__full_name")
+    ordering = ("assessment__title", *person_ordering("student__"))
 
 
 class TermGradeAdminForm(LockedTermFormMixin, forms.ModelForm):
@@ -413,7 +414,7 @@ class TermGradeAdmin(AuditedGradeAdmin):
         "classroom_subject__classroom__name",
     )
     autocomplete_fields = ("student", "classroom_subject", "term")
-    ordering = ("-term__starts_on", "student__full_name")
+    ordering = ("-term__starts_on", *person_ordering("student__"))
 
 
 # ---------------------------------------------------------------------------
@@ -445,7 +446,7 @@ class ChangedByTeacherListFilter(RelatedIdListFilter):
     title = _("changed by teacher")
     parameter_name = "teacher"
     choices_queryset = User.objects.filter(role=Role.TEACHER).order_by(
-        "full_name", "email"
+        *person_ordering()
     )
     field_path = "changed_by"
 
