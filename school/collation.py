@@ -8,8 +8,11 @@ case first:
   built with ICU);
 - on SQLite, the "names" collation registered here on every connection, which
   compares `name_key`: the name decomposed (NFKD), without its combining marks,
-  case-folded; ties (names equal but for accents or case) break on the name as
-  typed, so the order is total and stable.
+  case-folded, with the stroked letters (ø, ł, đ ...) read as their base
+  letter; ties (names equal but for accents or case) break on the name as
+  typed, so the order is total and stable. ICU breaks the same ties a little
+  differently (accents first, then lower case before upper case); lists add
+  the id as the last key either way.
 
 A family name sorts under its first letter as written, particles included: "de la
 Cruz" is under D (after "Dale", before "Díaz"), as Spanish lists print it.
@@ -29,12 +32,19 @@ SQLITE_COLLATION = "names"
 COLLATIONS = {"postgresql": POSTGRESQL_COLLATION, "sqlite": SQLITE_COLLATION}
 
 
+# Letters that do not decompose, read as ICU reads them: stroked ones as their
+# base letter, ligatures as their two letters.
+UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ŧ": "t", "æ": "ae", "œ": "oe"}
+)
+
+
 def name_key(value: str | None) -> tuple[str, str]:
     """Accents and case ignored first, then the name as typed."""
     value = value or ""
     decomposed = unicodedata.normalize("NFKD", value)
     base = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return (base.casefold(), value)
+    return (base.casefold().translate(UNDECOMPOSED), value)
 
 
 def compare_names(a: str | None, b: str | None) -> int:
