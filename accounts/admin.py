@@ -44,6 +44,7 @@ from school.admin_filters import RelatedIdListFilter
 from school.admin_import import RosterImportExportMixin
 from school.admin_services import ServiceAdminMixin, adopt
 from school.audit import Actor, Channel
+from school.collation import person_ordering
 
 # Grade changes listed per page of a student's grade history.
 HISTORY_PAGE_SIZE = 100
@@ -138,7 +139,7 @@ class UserCreationAdminForm(CaseInsensitiveEmailMixin, AdminUserCreationForm):
 
     class Meta:
         model = User
-        fields = ("email", "full_name", "role", "language")
+        fields = ("email", "given_name", "family_name", "role", "language")
 
 
 class UserChangeAdminForm(CaseInsensitiveEmailMixin, UserChangeForm):
@@ -212,7 +213,8 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
                 "classes": ("wide",),
                 "fields": (
                     "email",
-                    "full_name",
+                    "given_name",
+                    "family_name",
                     "role",
                     "language",
                     "usable_password",
@@ -224,7 +226,10 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
         ),
     )
     fieldsets = (
-        (None, {"fields": ("email", "full_name", "role", "language")}),
+        (
+            None,
+            {"fields": ("email", "given_name", "family_name", "role", "language")},
+        ),
         (_("Access"), {"fields": ("is_active", "is_staff", "password")}),
         (
             _("Permissions"),
@@ -241,17 +246,19 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
     readonly_fields = ("is_staff", "last_login", "date_joined", "grade_history_link")
     list_display = (
         "email",
-        "full_name",
+        "family_name",
+        "given_name",
         "role",
         "language",
         "is_active",
         "is_staff",
         "last_login",
     )
-    list_display_links = ("email", "full_name")
+    list_display_links = ("email", "family_name", "given_name")
     list_filter = ("role", "is_active", "language", ClassroomListFilter)
-    search_fields = ("full_name", "email")
-    ordering = ("full_name", "email")
+    # full_name finds "Ana Cruz" typed in one go; the parts find each alone.
+    search_fields = ("full_name", "given_name", "family_name", "email")
+    ordering = person_ordering()
     actions = [
         "enroll_in_classroom",
         "move_to_classroom",
@@ -319,7 +326,8 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
         user = user_create(
             actor=self.actor(request),
             email=data["email"],
-            full_name=data["full_name"],
+            given_name=data.get("given_name", ""),
+            family_name=data.get("family_name", ""),
             role=data["role"],
             language=data["language"],
             password=data.get("password1") if usable else None,
@@ -581,7 +589,7 @@ class AdvisingAdmin(ServiceAdminMixin, UserRoleChoicesMixin, admin.ModelAdmin):
         "student__full_name",
         "student__email",
     )
-    ordering = ("teacher__full_name", "student__full_name")
+    ordering = (*person_ordering("teacher__"), *person_ordering("student__"))
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.names import join_name, sorting_name, split_full_name
+
 
 class Role(models.TextChoices):
     STUDENT = "student", _("Student")
@@ -56,9 +58,27 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return (email or "").strip().lower()
 
 
+NAME_ORDER = ("given_name", "family_name", "full_name")
+NAME_FIELDS = frozenset(NAME_ORDER)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), max_length=254)
-    full_name = models.CharField(_("full name"), max_length=150)
+    given_name = models.CharField(
+        _("given name"),
+        max_length=150,
+        blank=True,
+        help_text=_("First and middle names, as the person uses them."),
+    )
+    family_name = models.CharField(
+        _("family name"),
+        max_length=150,
+        help_text=_('Surnames, with their particles ("de la Cruz"): lists sort by it.'),
+    )
+    # "Given Family", rebuilt from the two on every save (see `sync_names`).
+    full_name = models.CharField(
+        _("full name"), max_length=301, blank=True, editable=False
+    )
     role = models.CharField(
         _("role"), max_length=10, choices=Role.choices, default=Role.STUDENT
     )
@@ -85,12 +105,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS = ["full_name"]
+    REQUIRED_FIELDS = ["given_name", "family_name"]
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        ordering = ["full_name", "email"]
+        # Code-point order; lists of people use school.collation.person_ordering.
+        ordering = ["family_name", "given_name", "email"]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -110,14 +131,57 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.full_name or self.email
 
+    def clean_fields(self, exclude=None):
+        # Before the blank checks: a user built with only `full_name` has its parts.
+        self.sync_names()
+        super().clean_fields(exclude=exclude)
+
     def clean(self):
         super().clean()
         self.email = UserManager.normalize_email(self.email)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_names = tuple(user.__dict__.get(name) for name in NAME_ORDER)
+        return user
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._stored_names = tuple(self.__dict__.get(name) for name in NAME_ORDER)
+
+    def sync_names(self):
+        """Rebuild `full_name` from the two parts; split it when there are none.
+
+        Code that only sets `full_name` (a new user built with it alone, or a
+        loaded one whose `full_name` changed while its parts did not) gets the
+        parts by `accounts.names.split_full_name`. A user loaded without one of
+        the name fields is left alone: reading it would cost a query.
+        """
+        if self.get_deferred_fields() & NAME_FIELDS:
+            return
+        given = " ".join(self.given_name.split())
+        family = " ".join(self.family_name.split())
+        stored = getattr(self, "_stored_names", None)
+        full_name_edited = (
+            stored is not None
+            and self.full_name != stored[2]
+            and (self.given_name, self.family_name) == stored[:2]
+        )
+        if full_name_edited or not (given or family):
+            given, family = split_full_name(self.full_name)
+        self.given_name, self.family_name = given, family
+        self.full_name = join_name(given, family)
+
     def save(self, *args, **kwargs):
         self.email = UserManager.normalize_email(self.email)
         self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        self.sync_names()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and NAME_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *NAME_FIELDS}
         super().save(*args, **kwargs)
+        self._stored_names = (self.given_name, self.family_name, self.full_name)
 
     def validate_constraints(self, exclude=None):
         # A constraint over Lower("email") reports to the whole form; the person
@@ -139,7 +203,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self):
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        return self.given_name or self.full_name or self.email
+
+    @property
+    def sorting_name(self):
+        """ "Family, Given": how a class list, sorted by family name, shows a row."""
+        return sorting_name(self.given_name, self.family_name) or self.email
 
     @property
     def is_student(self):
@@ -184,7 +253,12 @@ class Advising(models.Model):
     class Meta:
         verbose_name = _("advising link")
         verbose_name_plural = _("advising links")
-        ordering = ["teacher__full_name", "student__full_name"]
+        ordering = [
+            "teacher__family_name",
+            "teacher__given_name",
+            "student__family_name",
+            "student__given_name",
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["teacher", "student"],

@@ -1,6 +1,9 @@
 """Import and export of people (students and teachers), keyed on their email.
 
-Emails match whatever their case. Passwords are never imported: a new person gets
+Emails match whatever their case. Names come in the columns `given_name` and
+`family_name`; a row that leaves both empty (or a file without them) gives
+`full_name`, split by the rule of `accounts.names.split_full_name`. The export
+writes all three. Passwords are never imported: a new person gets
 an unusable password and sets one through a reset link (an action of the user
 admin). School admins and superusers are not imported and an import cannot
 change them: they are managed by hand in the admin.
@@ -13,16 +16,23 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
 from accounts.models import Language, Role, User
+from accounts.names import join_name, split_full_name
 from accounts.services import users_import
 from school.admin_import import (
     ChoiceWidget,
     PrefetchedResource,
     TextWidget,
     normalize_email,
+    text,
 )
+from school.collation import person_ordering
 
 IMPORTABLE_ROLES = (Role.STUDENT, Role.TEACHER)
-FULL_NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
+PART_MAX_LENGTH = {
+    name: User._meta.get_field(name).max_length
+    for name in ("given_name", "family_name")
+}
+NAME_COLUMNS = {"given_name", "family_name", "full_name"}
 # Emails looked up per query: well under any database's limit on parameters.
 LOOKUP_CHUNK = 2000
 
@@ -34,6 +44,12 @@ class EmailWidget(TextWidget):
 
 class UserResource(PrefetchedResource):
     email = fields.Field(attribute="email", column_name="email", widget=EmailWidget())
+    given_name = fields.Field(
+        attribute="given_name", column_name="given_name", widget=TextWidget()
+    )
+    family_name = fields.Field(
+        attribute="family_name", column_name="family_name", widget=TextWidget()
+    )
     full_name = fields.Field(
         attribute="full_name", column_name="full_name", widget=TextWidget()
     )
@@ -61,13 +77,13 @@ class UserResource(PrefetchedResource):
     class Meta(PrefetchedResource.Meta):
         model = User
         name = "Students and teachers"
-        fields = ("email", "full_name", "role", "language")
+        fields = ("email", "given_name", "family_name", "full_name", "role", "language")
         import_id_fields = ("email",)
         store_row_values = True
 
     def get_queryset(self):
         return User.objects.filter(role__in=IMPORTABLE_ROLES).order_by(
-            "role", "full_name", "email"
+            "role", *person_ordering()
         )
 
     def prefetch(self, dataset):
@@ -91,7 +107,21 @@ class UserResource(PrefetchedResource):
     def existing_instance(self, row):
         return self.existing.get(normalize_email(row.get("email")))
 
+    @staticmethod
+    def settle_names(instance, row):
+        """The two parts from their columns, or else from `full_name` split;
+        `full_name` rebuilt from them either way."""
+        given, family = (text(row.get(c)) for c in ("given_name", "family_name"))
+        if not (given or family) and text(row.get("full_name")):
+            given, family = split_full_name(row.get("full_name"))
+            instance.given_name, instance.family_name = given, family
+        instance.given_name = " ".join(instance.given_name.split())
+        instance.family_name = " ".join(instance.family_name.split())
+        instance.full_name = join_name(instance.given_name, instance.family_name)
+
     def validate_row(self, instance, row, errors):
+        # The names settle before they are checked (and before the diff).
+        self.settle_names(instance, row)
         email = instance.email
         if "email" not in errors:
             try:
@@ -108,13 +138,7 @@ class UserResource(PrefetchedResource):
                         gettext("This email is already on row %(row)s of the file.")
                         % {"row": number}
                     ]
-        if not instance.full_name and "full_name" not in errors:
-            errors["full_name"] = [gettext("A full name is required.")]
-        elif len(instance.full_name) > FULL_NAME_MAX_LENGTH:
-            errors["full_name"] = [
-                gettext("Keep the name under %(max)d characters.")
-                % {"max": FULL_NAME_MAX_LENGTH}
-            ]
+        self.validate_names(instance, row, errors)
         if instance.pk is not None and email in self.off_limits:
             errors.setdefault(NON_FIELD_ERRORS, []).append(
                 gettext(
@@ -125,3 +149,17 @@ class UserResource(PrefetchedResource):
 
     def write_rows(self, *, actor, new, changed):
         users_import(actor=actor, new=new, changed=changed)
+
+    @staticmethod
+    def validate_names(instance, row, errors):
+        by_parts = "given_name" in row or "family_name" in row
+        if not instance.family_name and not (errors.keys() & NAME_COLUMNS):
+            if by_parts and not text(row.get("full_name")):
+                errors["family_name"] = [gettext("A family name is required.")]
+            else:
+                errors["full_name"] = [gettext("A full name is required.")]
+        for name, limit in PART_MAX_LENGTH.items():
+            if len(getattr(instance, name)) > limit:
+                errors[name] = [
+                    gettext("Keep the name under %(max)d characters.") % {"max": limit}
+                ]

@@ -28,10 +28,21 @@ logger = structlog.get_logger(__name__)
 SCHOOL_ADMIN_GROUP = "School admin"
 
 # What user_update changes; the last three only for a superuser.
-USER_FIELDS = ("email", "full_name", "role", "language", "is_active")
+USER_FIELDS = (
+    "email",
+    "given_name",
+    "family_name",
+    "full_name",
+    "role",
+    "language",
+    "is_active",
+)
+# Saved with any change: full_name follows the two parts (User.save), staff
+# status the role.
+DERIVED_FIELDS = ("email", "given_name", "family_name", "full_name", "is_staff")
 PERMISSION_FIELDS = ("is_superuser", "groups", "user_permissions")
 # What a report shows of a teacher (grades.school_report).
-TEACHER_SHOWN_FIELDS = {"email", "full_name"}
+TEACHER_SHOWN_FIELDS = {"email", "given_name", "family_name", "full_name"}
 
 
 def user_set_language(*, actor: Actor, language: str) -> bool:
@@ -92,21 +103,27 @@ def user_create(
     *,
     actor: Actor,
     email: str,
-    full_name: str,
+    given_name: str = "",
+    family_name: str = "",
+    full_name: str = "",
     role: str = Role.STUDENT,
     language: str = Language.ENGLISH,
     password: str | None = None,
     is_superuser: bool = False,
     send_password_reset: bool = False,
 ) -> User:
-    """Add a person. No password (None): an unusable one, to be chosen through a
-    reset link (`send_password_reset` emails it, in this transaction)."""
+    """Add a person, named by the two parts of their name (or, without them, by
+    `full_name` split as accounts.names says). No password (None): an unusable
+    one, to be chosen through a reset link (`send_password_reset` emails it, in
+    this transaction)."""
     if not policies.may_manage_users(actor.user):
         raise PermissionDenied
     if is_superuser and not policies.may_grant_permissions(actor.user):
         raise PermissionDenied
     user = User(
         email=User.objects.normalize_email(email),
+        given_name=given_name,
+        family_name=family_name,
         full_name=full_name,
         role=role,
         language=language,
@@ -155,7 +172,7 @@ def user_update(*, actor: Actor, user: User, changes: Mapping[str, Any]) -> list
                     setattr(current, name, value)
                     changed.append(name)
         if changed:
-            current.save(update_fields=[*changed, "email", "is_staff"])
+            current.save(update_fields=sorted({*changed, *DERIVED_FIELDS}))
         for name in ("groups", "user_permissions"):
             if name in changes:
                 manager = getattr(current, name)

@@ -217,6 +217,8 @@ def build_data(stack):
     students = User.objects.bulk_create(
         User(
             email=f"drill-student-{n}@example.org",
+            given_name="Student",
+            family_name=f"{n:03d}",
             full_name=f"Student {n:03d}",
             role=Role.STUDENT,
         )

@@ -99,6 +99,8 @@ def build_grid(students_count, assessments_count, tag, *, term=None) -> Grid:
     students = User.objects.bulk_create(
         User(
             email=f"bench-{tag}-{n}@example.org",
+            given_name="Student",
+            family_name=f"{n:03d}",
             full_name=f"Student {n:03d}",
             role=Role.STUDENT,
         )

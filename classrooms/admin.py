@@ -38,6 +38,7 @@ from school.admin_actions import ReasonForm, confirm_action
 from school.admin_import import RosterImportExportMixin
 from school.admin_services import ServiceAdminMixin
 from school.audit import Actor, Channel
+from school.collation import person_ordering
 
 # ---------------------------------------------------------------------------
 # Inlines without a query per row
@@ -431,4 +432,4 @@ class EnrollmentAdmin(
     list_filter = ("classroom__school_year", WithdrawnListFilter)
     search_fields = ("student__full_name", "student__email", "classroom__name")
     autocomplete_fields = ("student", "classroom")
-    ordering = ("classroom__name", "student__full_name")
+    ordering = ("classroom__name", *person_ordering("student__"))

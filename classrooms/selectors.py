@@ -13,6 +13,7 @@ from django.utils import timezone
 import policies
 from accounts.models import User
 from classrooms.models import Classroom, ClassroomSubject, Enrollment, SchoolYear, Term
+from school.collation import person_ordering
 
 SUBJECTS_WITH_TEACHERS = Prefetch(
     "subjects",
@@ -98,7 +99,9 @@ class Roster:
 def roster_of(classroom: Classroom) -> Roster:
     today = timezone.localdate()
     enrollments = list(
-        classroom.enrollments.select_related("student").order_by("student__full_name")
+        classroom.enrollments.select_related("student").order_by(
+            *person_ordering("student__")
+        )
     )
     return Roster(
         current=[

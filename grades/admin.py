@@ -41,6 +41,7 @@ from grades.services.term_grades import (
 from school import audit
 from school.admin_filters import RelatedIdListFilter
 from school.admin_services import ServiceAdminMixin
+from school.collation import person_ordering
 from school.ids import parse_id
 
 logger = structlog.get_logger(__name__)
@@ -561,7 +562,7 @@ class ScoreAdmin(GradeRecordAdmin):
     list_filter = ("state", AssessmentTermListFilter)
     search_fields = ("student__full_name", "student__email", "assessment__title")
     autocomplete_fields = ("assessment", "student")
-    ordering = ("assessment__title", "student__full_name")
+    ordering = ("assessment__title", *person_ordering("student__"))
 
     def save_model(self, request, obj, form, change):
         """The score as one cell of its gradebook (`score_set`): the same checks,
@@ -681,7 +682,7 @@ class TermGradeAdmin(GradeRecordAdmin):
         "classroom_subject__classroom__name",
     )
     autocomplete_fields = ("student", "classroom_subject", "term")
-    ordering = ("-term__starts_on", "student__full_name")
+    ordering = ("-term__starts_on", *person_ordering("student__"))
 
     def save_model(self, request, obj, form, change):
         """The line as the gradebook's term grade page saves it
@@ -737,7 +738,7 @@ class ChangedByTeacherListFilter(RelatedIdListFilter):
     title = _("changed by teacher")
     parameter_name = "teacher"
     choices_queryset = User.objects.filter(role=Role.TEACHER).order_by(
-        "full_name", "email"
+        *person_ordering()
     )
     field_path = "changed_by"
 

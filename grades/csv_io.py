@@ -103,7 +103,7 @@ def export_rows(book) -> list[list[str]]:
         rounded = row.grade.rounded
         rows.append(
             [
-                row.student.full_name,
+                row.student.sorting_name,
                 row.student.email,
                 *(cell.text for cell in row.cells),
                 "" if rounded is None else str(rounded),

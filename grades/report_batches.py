@@ -18,6 +18,7 @@ from accounts.models import User
 from classrooms.models import Classroom, Enrollment, Term
 from classrooms.selectors import get_classroom_for_user
 from grades.models import ReportBatch
+from school.collation import person_ordering
 
 
 def get_classroom_for_batch(user: User, classroom_id: int) -> Classroom:
@@ -69,7 +70,7 @@ def students_in_term(
         enrollments = enrollments.filter(classroom__grade_level=grade_level)
     students = {}
     for enrollment in enrollments.select_related("student").order_by(
-        "classroom__name", "student__full_name", "student__email", "pk"
+        "classroom__name", *person_ordering("student__"), "pk"
     ):
         students.setdefault(enrollment.student_id, enrollment.student)
     return list(students.values())

@@ -36,6 +36,7 @@ from grades.term_grade_selectors import (
     effective_grade,
     term_inputs,
 )
+from school.collation import person_ordering
 
 PASSING_BAND = "D"
 DEFAULT_PASSING_PERCENT = Decimal("60")
@@ -131,7 +132,7 @@ def class_report(classroom_subject: ClassroomSubject, term: Term) -> ClassReport
         Enrollment.objects.current()
         .filter(classroom_id=classroom_subject.classroom_id)
         .select_related("student")
-        .order_by("student__full_name", "student__email")
+        .order_by(*person_ordering("student__"))
     )
     bands = grade_bands()
     version = (
@@ -308,7 +309,7 @@ def advisee_overview(user: User, today=None) -> AdviseeOverview:
     links = list(
         Advising.objects.filter(policies.advising_links_of(user))
         .select_related("student")
-        .order_by("student__full_name", "student__email")
+        .order_by(*person_ordering("student__"))
     )
     if not links:
         return AdviseeOverview(term=None, advisees=[], passing=DEFAULT_PASSING_PERCENT)

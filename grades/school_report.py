@@ -45,6 +45,7 @@ from grades import calc, report_cache
 from grades.models import TermGrade
 from grades.reports import passing_mark
 from grades.selectors import current_term, grade_bands
+from school.collation import name_key
 from school.ids import id_or_404
 
 GRADE_LEVEL = "grade_level"
@@ -96,7 +97,7 @@ class SchoolReport:
     grade_levels: list[GroupStats]  # by level
     classrooms: list[GroupStats]  # by grade level, then name
     subjects: list[SubjectGroup]  # by name
-    teachers: list[GroupStats]  # by name
+    teachers: list[GroupStats]  # by family name, then given name
     subjects_total: int  # classroom subjects of the term's school year
     subjects_published: int  # ... with at least one published grade in the term
 
@@ -241,6 +242,8 @@ def _school_report(term: Term, passing: Decimal) -> SchoolReport:
             "subject__code",
             "teacher_id",
             "teacher__full_name",
+            "teacher__given_name",
+            "teacher__family_name",
             "teacher__email",
         )
         .order_by()
@@ -268,7 +271,14 @@ def _school_report(term: Term, passing: Decimal) -> SchoolReport:
             ),
             teachers.setdefault(
                 cs["teacher_id"],
-                _Sums(teacher, (teacher.casefold(), cs["teacher__email"])),
+                _Sums(
+                    teacher,
+                    (
+                        name_key(cs["teacher__family_name"]),
+                        name_key(cs["teacher__given_name"]),
+                        cs["teacher__email"],
+                    ),
+                ),
             ),
         ):
             sums.add(row)

@@ -31,6 +31,7 @@ from grades.models import (
     Score,
     ScoreState,
 )
+from school.collation import person_ordering
 
 
 def gradable_subjects(user: User, classroom_id: int):
@@ -159,7 +160,7 @@ def gradebook(classroom_subject: ClassroomSubject, term: Term) -> Gradebook:
     enrollments = list(
         Enrollment.objects.filter(classroom_id=classroom_subject.classroom_id)
         .select_related("student")
-        .order_by("student__full_name", "student__email")
+        .order_by(*person_ordering("student__"))
     )
     scores = {
         (student_id, assessment_id): StoredScore(state, points, version, comment)

@@ -23,6 +23,7 @@ from grades import calc
 from grades.cells import format_cell
 from grades.models import Assessment, Category, GradeChange, Score, TermGrade
 from grades.selectors import grade_bands
+from school.collation import person_ordering
 
 # ---------------------------------------------------------------------------
 # Terms
@@ -147,7 +148,7 @@ def current_student_ids(classroom_subject: ClassroomSubject) -> list[int]:
     return list(
         Enrollment.objects.current()
         .filter(classroom_id=classroom_subject.classroom_id)
-        .order_by("student__full_name", "student__email")
+        .order_by(*person_ordering("student__"))
         .values_list("student_id", flat=True)
     )
 
@@ -211,7 +212,7 @@ def term_grade_sheet(classroom_subject: ClassroomSubject, term: Term) -> TermGra
     enrollments = list(
         Enrollment.objects.filter(classroom_id=classroom_subject.classroom_id)
         .select_related("student")
-        .order_by("student__full_name", "student__email")
+        .order_by(*person_ordering("student__"))
     )
     inputs = term_inputs(classroom_subject, term)
     term_grades = {

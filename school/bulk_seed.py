@@ -114,8 +114,8 @@ SCORES_PER_BATCH = 200_000
 PROGRESS_STEP = 10_000  # rows between two progress updates
 
 USER_COLUMNS = (
-    "id", "password", "is_superuser", "email", "full_name", "role", "language",
-    "is_active", "is_staff", "date_joined",
+    "id", "password", "is_superuser", "email", "given_name", "family_name",
+    "full_name", "role", "language", "is_active", "is_staff", "date_joined",
 )  # fmt: skip
 CLASSROOM_COLUMNS = ("id", "school_year_id", "name", "grade_level", "teacher_id")
 CLASSROOM_SUBJECT_COLUMNS = ("id", "classroom_id", "subject_id", "teacher_id")
@@ -396,9 +396,14 @@ class Ids:
 class Person:
     id: int
     email: str
-    full_name: str
+    given_name: str
+    family_name: str
     language: str
     ability: float = 0.0
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
 
 
 @dataclass
@@ -662,13 +667,14 @@ class _School:
         rng = self.rng
         people = []
         for number, pk in enumerate(self.ids.take(User, count), start=1):
-            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            given, family = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             spanish = rng.random() < 0.1
             people.append(
                 Person(
                     id=pk,
                     email=f"{kind}{number}@{DOMAIN}",
-                    full_name=name,
+                    given_name=given,
+                    family_name=family,
                     language=Language.SPANISH if spanish else Language.ENGLISH,
                     ability=min(0.98, max(0.4, rng.gauss(0.78, 0.12))),
                 )
@@ -684,6 +690,8 @@ class _School:
                 hashed,
                 False,
                 person.email,
+                person.given_name,
+                person.family_name,
                 person.full_name,
                 role,
                 person.language,

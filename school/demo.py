@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from accounts.models import Language, Role
+from accounts.names import split_full_name
 from grades.models import ScoreState
 
 SEED = 20260901
@@ -83,7 +84,18 @@ WITHDRAWN_AFTER_DAYS = 45
 # Every third student of a class is advised by the homeroom teacher.
 ADVISEE_EVERY = 3
 
-FIXED_STUDENT_NAMES = ["José Núñez", "Zoë Ångström", "Chloé Dubois", "李明"]
+FIXED_STUDENT_NAMES = [
+    "José Núñez",
+    "Zoë Ångström",
+    "Chloé Dubois",
+    "李明",
+    "Ana María de la Cruz",
+]
+
+# (given, family) where the split rule of accounts.names would get it wrong: a
+# double surname. Names written family name first (李明) stay whole, as a family
+# name: "Given Family" cannot print them in their own order.
+NAME_PARTS = {"Carmen Ruiz Ortega": ("Carmen", "Ruiz Ortega")}
 
 FIRST_NAMES = [
     "Agnès", "Aisha", "Amara", "Ana", "Anaïs", "Ángel", "Arjun", "Åsa", "Ava",
@@ -155,6 +167,12 @@ class PersonPlan:
     full_name: str
     role: str
     language: str = Language.ENGLISH
+    given_name: str = field(init=False, default="")
+    family_name: str = field(init=False, default="")
+
+    def __post_init__(self):
+        parts = NAME_PARTS.get(self.full_name) or split_full_name(self.full_name)
+        self.given_name, self.family_name = parts
 
 
 @dataclass

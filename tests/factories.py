@@ -4,6 +4,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Advising, Role, User
+from accounts.names import join_name, split_full_name
 from accounts.services import user_sync_school_admin_group
 from classrooms.models import (
     Classroom,
@@ -24,8 +25,16 @@ class UserFactory(DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
+    class Params:
+        first = factory.Faker("first_name")
+        last = factory.Faker("last_name")
+
     email = factory.Sequence(lambda n: f"user{n}@example.org")
-    full_name = factory.Faker("name")
+    # Given `full_name` alone, the parts follow by the backfill's rule; given the
+    # parts, `full_name` follows them (as User.save rebuilds it).
+    full_name = factory.LazyAttribute(lambda o: f"{o.first} {o.last}")
+    given_name = factory.LazyAttribute(lambda o: split_full_name(o.full_name).given)
+    family_name = factory.LazyAttribute(lambda o: split_full_name(o.full_name).family)
     role = Role.STUDENT
     password = factory.django.Password(TEST_PASSWORD)
 
@@ -35,6 +44,11 @@ class UserFactory(DjangoModelFactory):
         # service (and its audit row), not the group.
         if create and user.role == Role.ADMIN:
             user_sync_school_admin_group(user=user)
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        kwargs["full_name"] = join_name(kwargs["given_name"], kwargs["family_name"])
+        return kwargs
 
 
 class StudentFactory(UserFactory):

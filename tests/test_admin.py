@@ -318,7 +318,8 @@ def test_it_rejects_a_term_outside_an_existing_school_year(
 def user_post(**overrides):
     return {
         "email": "new.person@example.org",
-        "full_name": "New Person",
+        "given_name": "New",
+        "family_name": "Person",
         "role": Role.TEACHER,
         "language": "es",
         "usable_password": "true",
@@ -373,7 +374,8 @@ def test_it_rejects_a_duplicate_email_in_another_case_when_changing_a_user(
         admin_url(User, "change", other_teacher.pk),
         {
             "email": "Tomas@example.org",
-            "full_name": other_teacher.full_name,
+            "given_name": other_teacher.given_name,
+            "family_name": other_teacher.family_name,
             "role": Role.TEACHER,
             "language": "en",
             "is_active": "on",
@@ -394,7 +396,8 @@ def test_the_admin_role_changes_a_user_and_staff_follows_the_role(
         admin_url(User, "change", teacher.pk),
         {
             "email": teacher.email,
-            "full_name": "Tomás T. Teacher",
+            "given_name": "Tomás T.",
+            "family_name": "Teacher",
             "role": Role.ADMIN,
             "language": "en",
             "is_active": "on",
@@ -428,7 +431,8 @@ def test_the_admin_role_cannot_change_a_superuser(admin_role_client, superuser):
         admin_url(User, "change", superuser.pk),
         {
             "email": "ada.admin+takeover@example.org",
-            "full_name": superuser.full_name,
+            "given_name": superuser.given_name,
+            "family_name": superuser.family_name,
             "role": Role.ADMIN,
             "language": "en",
             "is_active": "on",

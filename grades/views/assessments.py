@@ -36,6 +36,7 @@ from grades.services import assessments as services
 from grades.services.scores import CellProblem, GridRejected, scores_record
 from grades.views.access import GradingAccessMixin
 from school.audit import Actor
+from school.collation import person_ordering
 from school.ids import parse_id
 
 # ---------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def score_rows(assessment, typed=None, problems=None):
             classroom_id=assessment.classroom_subject.classroom_id
         )
         .select_related("student")
-        .order_by("student__full_name", "student__email")
+        .order_by(*person_ordering("student__"))
     )
     scores = {
         score.student_id: score for score in Score.objects.filter(assessment=assessment)

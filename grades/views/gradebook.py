@@ -82,7 +82,7 @@ def _row_html(row: selectors.GridRow, cells: list[CellDisplay], locked: bool) ->
     readonly = " readonly" if locked else ""
     parts = [
         f'<tr><th scope="row" id="s-{student_id}" class="grid__student">'
-        f"{quote(row.student.full_name)}</th>"
+        f"{quote(row.student.sorting_name)}</th>"
     ]
     for cell in cells:
         key = cell.key

@@ -68,7 +68,8 @@ class TestCreatingPeople:
                 admin_url(User, "add"),
                 {
                     "email": "Nuevo@Example.org",
-                    "full_name": "Nuevo Student",
+                    "given_name": "Nuevo",
+                    "family_name": "Student",
                     "role": Role.STUDENT,
                     "language": "es",
                     "usable_password": "false",

@@ -106,7 +106,8 @@ class TestClassroomDetailContent:
         response = client.get(detail_url(classroom))
         assert response.status_code == 200
         page = response.content.decode()
-        assert "Sofía Student" in page
+        # The roster is a class list: family name first.
+        assert "Student, Sofía" in page
         assert student.email in page
         assert "Omar Other" not in page
 
@@ -116,11 +117,11 @@ class TestClassroomDetailContent:
         client.force_login(subject_teacher)
         response = client.get(detail_url(classroom))
         assert response.status_code == 200
-        assert "Sofía Student" in response.content.decode()
+        assert "Student, Sofía" in response.content.decode()
 
     def test_staff_see_the_roster(self, client, admin, classroom, student):
         client.force_login(admin)
-        assert "Sofía Student" in client.get(detail_url(classroom)).content.decode()
+        assert "Student, Sofía" in client.get(detail_url(classroom)).content.decode()
 
     def test_a_student_sees_subjects_and_teachers_but_never_the_roster(
         self, client, classroom, classroom_subject, student
@@ -134,6 +135,7 @@ class TestClassroomDetailContent:
         assert "Mathematics" in page
         assert "Tomás Teacher" in page
         assert "Carla Classmate" not in page
+        assert "Classmate, Carla" not in page
         assert classmate.email not in page
         assert "roster" not in response.context or response.context["roster"] is None
 

@@ -30,7 +30,7 @@ def test_the_second_save_of_a_score_shows_both_values_and_keeps_the_typing(
         f"{live_server.url}/classrooms/{classroom_subject.classroom_id}/gradebook/"
         f"?subject={classroom_subject.pk}&term={term.pk}"
     )
-    name = "Sofía Student Quiz 1"
+    name = "Student, Sofía Quiz 1"  # the grid's rows show the family name first
 
     first = open_page()
     log_in(first, live_server, teacher, password)

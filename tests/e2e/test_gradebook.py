@@ -78,7 +78,7 @@ def test_a_teacher_grades_a_new_assessment_by_keyboard_and_publishes_the_term(
     expected = {pk: Decimal(value) for pk, value in typed.items()}
     expected[class_of_30[7].pk] = Decimal("97")
     assert stored == expected
-    row = page.get_by_role("row", name=re.compile(r"^Student 00\b"))
+    row = page.get_by_role("row", name=re.compile(r"^00, Student\b"))
     expect(row.locator(".grid__total")).to_contain_text(re.compile(r"60[.,]0\s*%"))
 
     follow(page, page.get_by_role("link", name="Term grades and publishing").click)
@@ -100,9 +100,10 @@ def test_the_grid_is_a_labelled_table_whose_cells_name_student_and_assessment(
     table = page.get_by_role("table", name="Scores in Mathematics, Autumn")
     expect(table).to_be_visible()
     expect(table.get_by_role("columnheader", name="Quiz 1")).to_be_visible()
-    expect(table.get_by_role("rowheader", name="Sofía Student")).to_be_visible()
+    # Rows are a class list: family name first.
+    expect(table.get_by_role("rowheader", name="Student, Sofía")).to_be_visible()
     cell = table.get_by_role(
-        "textbox", name="Sofía Student Quiz 1 Homework · out of 20", exact=True
+        "textbox", name="Student, Sofía Quiz 1 Homework · out of 20", exact=True
     )
     expect(cell).to_have_count(1)
 

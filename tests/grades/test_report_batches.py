@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from grades.models import ReportBatch, ReportBatchStatus
 from grades.services.report_batches import report_batch_build
+from school.collation import name_key
 from tests import factories
 from tests.grades.conftest import add_students, run_worker
 from tests.school_calendar import SCHOOL
@@ -96,7 +97,14 @@ class TestClassroomBatch:
         assert "attachment" in pdf["Content-Disposition"]
         pages = pdf_pages(pdf.content)
         assert len(pages) == len(class_of_five)
-        by_name = sorted(student.full_name for student in class_of_five)
+        # By family name, then given name, as the collation orders them.
+        by_name = [
+            student.full_name
+            for student in sorted(
+                class_of_five,
+                key=lambda s: (name_key(s.family_name), name_key(s.given_name), s.pk),
+            )
+        ]
         assert [name in text for name, text in zip(by_name, pages, strict=True)] == [
             True
         ] * 5

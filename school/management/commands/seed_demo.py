@@ -166,7 +166,8 @@ class Command(BaseCommand):
                 # derives is_staff from the role.
                 user = User(
                     email=person.email,
-                    full_name=person.full_name,
+                    given_name=person.given_name,
+                    family_name=person.family_name,
                     role=person.role,
                     language=person.language,
                     password=hashed,
