@@ -360,7 +360,7 @@ class GradeChange(models.Model):
     actor_program = models.CharField(_("by program"), max_length=100, blank=True)
     # Blank on rows written before the channel was recorded.
     channel = models.CharField(
-        _("through"), max_length=16, choices=Channel.choices, blank=True
+        _("channel"), max_length=16, choices=Channel.choices, blank=True
     )
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
     before = models.JSONField(_("before"), null=True, blank=True)

@@ -36,7 +36,7 @@ class AuditEvent(models.Model):
     )
     # A program acting on its own: an API client, a management command.
     actor_program = models.CharField(_("by program"), max_length=100, blank=True)
-    channel = models.CharField(_("through"), max_length=16, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     code = models.CharField(_("event"), max_length=64)
     params = models.JSONField(_("details"), default=dict, blank=True)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='gradechange',
             name='channel',
-            field=models.CharField(blank=True, choices=[('page', 'portal page'), ('admin', 'staff admin'), ('import', 'roster import'), ('command', 'command'), ('api', 'API')], max_length=16, verbose_name='through'),
+            field=models.CharField(blank=True, choices=[('page', 'portal page'), ('admin', 'staff admin'), ('import', 'roster import'), ('command', 'command'), ('api', 'API')], max_length=16, verbose_name='channel'),
         ),
         migrations.AlterField(
             model_name='gradechange',

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='at')),
                 ('actor_program', models.CharField(blank=True, max_length=100, verbose_name='by program')),
-                ('channel', models.CharField(choices=[('page', 'portal page'), ('admin', 'staff admin'), ('import', 'roster import'), ('command', 'command'), ('api', 'API')], max_length=16, verbose_name='through')),
+                ('channel', models.CharField(choices=[('page', 'portal page'), ('admin', 'staff admin'), ('import', 'roster import'), ('command', 'command'), ('api', 'API')], max_length=16, verbose_name='channel')),
                 ('request_id', models.CharField(blank=True, max_length=64, verbose_name='request id')),
                 ('code', models.CharField(max_length=64, verbose_name='event')),
                 ('params', models.JSONField(blank=True, default=dict, verbose_name='details')),

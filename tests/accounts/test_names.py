@@ -1,6 +1,8 @@
 """Given and family names: the split rule, the backfill, full_name, the collation."""
 
 import importlib
+import sqlite3
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -11,7 +13,12 @@ from accounts.models import User
 from accounts.names import join_name, sorting_name, split_full_name
 from classrooms.selectors import roster_of
 from grades.selectors import gradebook
-from school.collation import name_key, person_ordering
+from school.collation import (
+    SQLITE_COLLATION,
+    name_key,
+    person_ordering,
+    register_sqlite_collation,
+)
 from tests import factories
 
 backfill_migration = importlib.import_module("accounts.migrations.0004_backfill_names")
@@ -189,15 +196,21 @@ class TestOrdering:
         )
         assert parts(ordered) == ORDERED
 
-    def test_the_sqlite_collation_is_registered(self):
-        if connection.vendor != "sqlite":
-            pytest.skip("SQLite only")
-        with connection.cursor() as cursor:
-            cursor.execute(
+    def test_the_sqlite_collation_sorts_names(self):
+        # On a SQLite connection of its own, whatever database the suite runs on.
+        raw = sqlite3.connect(":memory:")
+        try:
+            register_sqlite_collation(
+                sender=None, connection=SimpleNamespace(vendor="sqlite", connection=raw)
+            )
+            rows = raw.execute(
                 "SELECT n FROM (SELECT 'Zoë' AS n UNION ALL SELECT 'Ángel' "
                 "UNION ALL SELECT 'Bruno') ORDER BY n COLLATE names"
-            )
-            assert [row[0] for row in cursor.fetchall()] == ["Ángel", "Bruno", "Zoë"]
+            ).fetchall()
+        finally:
+            raw.close()
+        assert SQLITE_COLLATION == "names"
+        assert [row[0] for row in rows] == ["Ángel", "Bruno", "Zoë"]
 
     def test_the_roster_and_the_gradebook_follow_it(
         self, named_students, classroom, classroom_subject, term, student

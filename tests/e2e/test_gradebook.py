@@ -44,7 +44,8 @@ def test_a_teacher_grades_a_new_assessment_by_keyboard_and_publishes_the_term(
     assessment = Assessment.objects.get(title="Fractions test")
 
     def cell(student):
-        return page.get_by_role("textbox", name=f"{student.full_name} Fractions test")
+        name = f"{student.sorting_name} Fractions test"
+        return page.get_by_role("textbox", name=name)
 
     cell(class_of_30[0]).focus()
     typed = {}

@@ -103,7 +103,7 @@ def test_a_spanish_teacher_sees_every_page_in_spanish_and_types_decimal_commas(
     follow(page, page.get_by_role("link", name="Cuaderno de notas").click)
     assert_no_english(page)
 
-    cell = page.get_by_role("textbox", name="Ana Ruiz Prueba de fracciones")
+    cell = page.get_by_role("textbox", name="Ruiz, Ana Prueba de fracciones")
     cell.focus()
     page.keyboard.type("8,5")
     page.keyboard.press("Enter")
