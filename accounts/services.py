@@ -116,9 +116,9 @@ def user_create(
     `full_name` split as accounts.names says). No password (None): an unusable
     one, to be chosen through a reset link (`send_password_reset` emails it, in
     this transaction)."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
-    if is_superuser and not policies.may_grant_permissions(actor.user):
+    if is_superuser and not policies.may_grant_permissions(actor):
         raise PermissionDenied
     user = User(
         email=User.objects.normalize_email(email),
@@ -152,15 +152,15 @@ def user_update(*, actor: Actor, user: User, changes: Mapping[str, Any]) -> list
     unknown = set(changes) - set(USER_FIELDS) - set(PERMISSION_FIELDS)
     if unknown:
         raise ValueError(f"user_update cannot change {sorted(unknown)}.")
-    if not policies.may_change_user(actor.user, user):
+    if not policies.may_change_user(actor, user):
         raise PermissionDenied
     if set(changes) & set(PERMISSION_FIELDS) and not policies.may_grant_permissions(
-        actor.user
+        actor
     ):
         raise PermissionDenied
     with transaction.atomic(durable=True):
         current = User.objects.select_for_update().get(pk=user.pk)
-        if not policies.may_change_user(actor.user, current):
+        if not policies.may_change_user(actor, current):
             raise PermissionDenied
         changed = []
         for name in (*USER_FIELDS, "is_superuser"):
@@ -200,7 +200,7 @@ def user_update(*, actor: Actor, user: User, changes: Mapping[str, Any]) -> list
 def user_delete(*, actor: Actor, user: User) -> None:
     """Delete an account that holds no records (the admin offers it for those
     only; PROTECT refuses the others)."""
-    if not policies.may_change_user(actor.user, user):
+    if not policies.may_change_user(actor, user):
         raise PermissionDenied
     with transaction.atomic(durable=True):
         audit.record(actor=actor, code=audit.DELETED, target=user)
@@ -215,7 +215,7 @@ def users_import(
     names of their changed fields, in one transaction and a few queries whatever
     the number of rows (one INSERT of users, one UPDATE per set of fields, one
     INSERT of audit events per kind). Imports take students and teachers only."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     users = new + [user for user, _fields in changed]
     if any(u.role not in (Role.STUDENT, Role.TEACHER) or u.is_superuser for u in users):
@@ -257,14 +257,14 @@ def users_deactivate(*, actor: Actor, users: Iterable[User]) -> list[User]:
 
     Nobody deactivates themselves, and only a superuser deactivates a superuser.
     """
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     targets = [
         user
         for user in users
         if user.is_active
         and user.pk != actor.user_id
-        and policies.may_change_user(actor.user, user)
+        and policies.may_change_user(actor, user)
     ]
     with transaction.atomic(durable=True):
         User.objects.filter(pk__in=[u.pk for u in targets]).update(is_active=False)
@@ -287,7 +287,7 @@ def users_send_password_reset(*, actor: Actor, users: Iterable[User]) -> list[Us
     The task is enqueued in this transaction: it exists only if the history lines
     do. Users without a password yet (imported ones) get the link as well.
     """
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     targets = [user for user in users if user.is_active]
     if not targets:
@@ -300,7 +300,7 @@ def users_send_password_reset(*, actor: Actor, users: Iterable[User]) -> list[Us
 
 def advising_create(*, actor: Actor, teacher: User, student: User) -> Advising:
     """Make `teacher` an advisor of `student` (roles checked by Advising.clean)."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     link = Advising(teacher=teacher, student=student)
     link.full_clean()
@@ -315,7 +315,7 @@ def advising_update(
     *, actor: Actor, link: Advising, teacher: User, student: User
 ) -> Advising:
     """Point an advising link at another teacher or student."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     changed = [
         name
@@ -339,7 +339,7 @@ def advising_update(
 
 def advising_delete(*, actor: Actor, link: Advising) -> None:
     """End an advising link."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     with transaction.atomic(durable=True):
         audit.record(actor=actor, code=audit.DELETED, target=link)
