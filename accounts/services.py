@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import structlog
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -139,6 +140,66 @@ def user_create(
             _send_password_reset(actor, [user])
     logger.info("user_created", actor_id=actor.user_id, user_id=user.pk)
     return user
+
+
+def users_create(*, actor: Actor, users: list[User]) -> list[User]:
+    """The batch form of `user_create`, for a program adding many people at once
+    (seed_demo): unsaved users, their passwords already hashed (hashing is slow
+    on purpose; empty: unusable). One INSERT and one INSERT of audit events; the
+    admins among them join the School admin group. No superusers."""
+    if not policies.may_manage_users(actor):
+        raise PermissionDenied
+    if any(user.is_superuser for user in users):
+        raise PermissionDenied
+    with transaction.atomic(durable=True):
+        for user in users:
+            user.derive_fields()  # bulk_create skips User.save()
+            if not user.password:
+                user.set_unusable_password()
+        User.objects.bulk_create(users)
+        for user in users:
+            if user.role == Role.ADMIN:
+                user_sync_school_admin_group(user=user)
+        audit.record_many(actor=actor, code=audit.ADDED, targets=users)
+    logger.info("users_created", actor_id=actor.user_id, count=len(users))
+    return users
+
+
+def users_set_password(
+    *, actor: Actor, users: Iterable[User], password: str
+) -> list[User]:
+    """Give `users` this password (one hash for all of them: a program's reset of
+    demo accounts), leaving alone those who have it already. Returns the users
+    changed."""
+    if not policies.may_manage_users(actor):
+        raise PermissionDenied
+    by_hash = defaultdict(list)
+    for user in users:
+        if policies.may_change_user(actor, user):
+            by_hash[user.password].append(user)
+    # Users sharing a hash are checked once: a second run with the same password
+    # rewrites nothing.
+    stale = [
+        user
+        for encoded, users_ in by_hash.items()
+        if not check_password(password, encoded)
+        for user in users_
+    ]
+    if not stale:
+        return []
+    encoded = make_password(password)
+    with transaction.atomic(durable=True):
+        User.objects.filter(pk__in=[user.pk for user in stale]).update(password=encoded)
+        audit.record_many(
+            actor=actor,
+            code=audit.CHANGED,
+            targets=stale,
+            params=audit.field_changes(User, ["password"]),
+        )
+    for user in stale:
+        user.password = encoded
+    logger.info("passwords_set", actor_id=actor.user_id, count=len(stale))
+    return stale
 
 
 def user_update(*, actor: Actor, user: User, changes: Mapping[str, Any]) -> list[str]:
