@@ -173,10 +173,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.given_name, self.family_name = given, family
         self.full_name = join_name(given, family)
 
-    def save(self, *args, **kwargs):
+    def derive_fields(self):
+        """What every save derives: the normalized email, staff status from the
+        role, the full name from its parts (bulk writers call it themselves)."""
         self.email = UserManager.normalize_email(self.email)
         self.is_staff = self.role == Role.ADMIN or self.is_superuser
         self.sync_names()
+
+    def save(self, *args, **kwargs):
+        self.derive_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and NAME_FIELDS & set(update_fields):
             kwargs["update_fields"] = {*update_fields, *NAME_FIELDS}

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import structlog
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -116,9 +117,9 @@ def user_create(
     `full_name` split as accounts.names says). No password (None): an unusable
     one, to be chosen through a reset link (`send_password_reset` emails it, in
     this transaction)."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
-    if is_superuser and not policies.may_grant_permissions(actor.user):
+    if is_superuser and not policies.may_grant_permissions(actor):
         raise PermissionDenied
     user = User(
         email=User.objects.normalize_email(email),
@@ -141,6 +142,66 @@ def user_create(
     return user
 
 
+def users_create(*, actor: Actor, users: list[User]) -> list[User]:
+    """The batch form of `user_create`, for a program adding many people at once
+    (seed_demo): unsaved users, their passwords already hashed (hashing is slow
+    on purpose; empty: unusable). One INSERT and one INSERT of audit events; the
+    admins among them join the School admin group. No superusers."""
+    if not policies.may_manage_users(actor):
+        raise PermissionDenied
+    if any(user.is_superuser for user in users):
+        raise PermissionDenied
+    with transaction.atomic(durable=True):
+        for user in users:
+            user.derive_fields()  # bulk_create skips User.save()
+            if not user.password:
+                user.set_unusable_password()
+        User.objects.bulk_create(users)
+        for user in users:
+            if user.role == Role.ADMIN:
+                user_sync_school_admin_group(user=user)
+        audit.record_many(actor=actor, code=audit.ADDED, targets=users)
+    logger.info("users_created", actor_id=actor.user_id, count=len(users))
+    return users
+
+
+def users_set_password(
+    *, actor: Actor, users: Iterable[User], password: str
+) -> list[User]:
+    """Give `users` this password (one hash for all of them: a program's reset of
+    demo accounts), leaving alone those who have it already. Returns the users
+    changed."""
+    if not policies.may_manage_users(actor):
+        raise PermissionDenied
+    by_hash = defaultdict(list)
+    for user in users:
+        if policies.may_change_user(actor, user):
+            by_hash[user.password].append(user)
+    # Users sharing a hash are checked once: a second run with the same password
+    # rewrites nothing.
+    stale = [
+        user
+        for encoded, users_ in by_hash.items()
+        if not check_password(password, encoded)
+        for user in users_
+    ]
+    if not stale:
+        return []
+    encoded = make_password(password)
+    with transaction.atomic(durable=True):
+        User.objects.filter(pk__in=[user.pk for user in stale]).update(password=encoded)
+        audit.record_many(
+            actor=actor,
+            code=audit.CHANGED,
+            targets=stale,
+            params=audit.field_changes(User, ["password"]),
+        )
+    for user in stale:
+        user.password = encoded
+    logger.info("passwords_set", actor_id=actor.user_id, count=len(stale))
+    return stale
+
+
 def user_update(*, actor: Actor, user: User, changes: Mapping[str, Any]) -> list[str]:
     """Change `user`'s fields in `changes` (USER_FIELDS, and PERMISSION_FIELDS for
     a superuser); returns the names of the fields that changed.
@@ -152,15 +213,15 @@ def user_update(*, actor: Actor, user: User, changes: Mapping[str, Any]) -> list
     unknown = set(changes) - set(USER_FIELDS) - set(PERMISSION_FIELDS)
     if unknown:
         raise ValueError(f"user_update cannot change {sorted(unknown)}.")
-    if not policies.may_change_user(actor.user, user):
+    if not policies.may_change_user(actor, user):
         raise PermissionDenied
     if set(changes) & set(PERMISSION_FIELDS) and not policies.may_grant_permissions(
-        actor.user
+        actor
     ):
         raise PermissionDenied
     with transaction.atomic(durable=True):
         current = User.objects.select_for_update().get(pk=user.pk)
-        if not policies.may_change_user(actor.user, current):
+        if not policies.may_change_user(actor, current):
             raise PermissionDenied
         changed = []
         for name in (*USER_FIELDS, "is_superuser"):
@@ -200,7 +261,7 @@ def user_update(*, actor: Actor, user: User, changes: Mapping[str, Any]) -> list
 def user_delete(*, actor: Actor, user: User) -> None:
     """Delete an account that holds no records (the admin offers it for those
     only; PROTECT refuses the others)."""
-    if not policies.may_change_user(actor.user, user):
+    if not policies.may_change_user(actor, user):
         raise PermissionDenied
     with transaction.atomic(durable=True):
         audit.record(actor=actor, code=audit.DELETED, target=user)
@@ -215,7 +276,7 @@ def users_import(
     names of their changed fields, in one transaction and a few queries whatever
     the number of rows (one INSERT of users, one UPDATE per set of fields, one
     INSERT of audit events per kind). Imports take students and teachers only."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     users = new + [user for user, _fields in changed]
     if any(u.role not in (Role.STUDENT, Role.TEACHER) or u.is_superuser for u in users):
@@ -257,14 +318,14 @@ def users_deactivate(*, actor: Actor, users: Iterable[User]) -> list[User]:
 
     Nobody deactivates themselves, and only a superuser deactivates a superuser.
     """
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     targets = [
         user
         for user in users
         if user.is_active
         and user.pk != actor.user_id
-        and policies.may_change_user(actor.user, user)
+        and policies.may_change_user(actor, user)
     ]
     with transaction.atomic(durable=True):
         User.objects.filter(pk__in=[u.pk for u in targets]).update(is_active=False)
@@ -287,7 +348,7 @@ def users_send_password_reset(*, actor: Actor, users: Iterable[User]) -> list[Us
     The task is enqueued in this transaction: it exists only if the history lines
     do. Users without a password yet (imported ones) get the link as well.
     """
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     targets = [user for user in users if user.is_active]
     if not targets:
@@ -300,7 +361,7 @@ def users_send_password_reset(*, actor: Actor, users: Iterable[User]) -> list[Us
 
 def advising_create(*, actor: Actor, teacher: User, student: User) -> Advising:
     """Make `teacher` an advisor of `student` (roles checked by Advising.clean)."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     link = Advising(teacher=teacher, student=student)
     link.full_clean()
@@ -315,7 +376,7 @@ def advising_update(
     *, actor: Actor, link: Advising, teacher: User, student: User
 ) -> Advising:
     """Point an advising link at another teacher or student."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     changed = [
         name
@@ -339,7 +400,7 @@ def advising_update(
 
 def advising_delete(*, actor: Actor, link: Advising) -> None:
     """End an advising link."""
-    if not policies.may_manage_users(actor.user):
+    if not policies.may_manage_users(actor):
         raise PermissionDenied
     with transaction.atomic(durable=True):
         audit.record(actor=actor, code=audit.DELETED, target=link)

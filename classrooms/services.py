@@ -37,7 +37,7 @@ class EnrollmentOutcome:
 
 
 def _require_staff(actor: Actor) -> None:
-    if not policies.may_manage_enrollments(actor.user):
+    if not policies.may_manage_enrollments(actor):
         raise PermissionDenied
 
 

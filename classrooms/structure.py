@@ -53,9 +53,9 @@ class InlineChanges:
 
 def _require(actor: Actor, model) -> None:
     allowed = (
-        policies.may_manage_enrollments(actor.user)
+        policies.may_manage_enrollments(actor)
         if model is Enrollment
-        else policies.may_manage_school(actor.user)
+        else policies.may_manage_school(actor)
     )
     if not allowed:
         raise PermissionDenied

@@ -22,35 +22,78 @@ The ties that decide:
 - a report batch is seen only by whoever asked for it; a classroom's batch may be
   asked for by its subject teachers, a grade level's by staff only.
 
+Every rule takes the person as a user or as the `Actor` of a write (services pass
+their actor): an actor is asked about as its user, with one exception, decided
+here only (`is_server_program`): a management command run on the server on
+nobody's behalf (`Actor.command(name)`, no user) acts with staff rights, not a
+superuser's. With a user, a command acts as that user; a program that comes
+through any other channel (an API client with no user) has no rights of its own.
+
 Nobody signed out or deactivated may do anything. Person-to-person links
 (advising) are kept in `accounts`; this module only reads them. It sits above
 `accounts` and `classrooms` and below `grades`, whose objects it takes as
 arguments without importing them.
 """
 
+import functools
+
 from django.db.models import Q
 
 from accounts.models import Advising, Role
 from classrooms.models import ClassroomSubject, Enrollment
+from school.audit import Actor, Channel
 
 NOTHING = Q(pk__in=[])
+
+
+# Who is asking: a user, or the Actor of a write.
+
+
+def is_server_program(who) -> bool:
+    """A management command run on the server on nobody's behalf. It acts with
+    staff rights; only on the command channel."""
+    return (
+        isinstance(who, Actor) and who.user is None and who.channel == Channel.COMMAND
+    )
+
+
+def _rule(rule):
+    """Let `rule` be asked about an Actor: as its user, or (a server program) as
+    itself, which `is_staff` answers for and `is_signed_in` does not (a program
+    owns nothing: no class, no batch, no advisee)."""
+
+    @functools.wraps(rule)
+    def ask(who, *args, **kwargs):
+        if isinstance(who, Actor) and not is_server_program(who):
+            who = who.user
+        return rule(who, *args, **kwargs)
+
+    return ask
 
 
 # Roles. Everything below starts from these; so do the role gates of accounts.mixins.
 
 
+@_rule
 def is_signed_in(user) -> bool:
+    if isinstance(user, Actor):  # a server program: no session, no account
+        return False
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+@_rule
 def is_staff(user) -> bool:
+    if is_server_program(user):
+        return True
     return is_signed_in(user) and user.is_staff
 
 
+@_rule
 def is_teacher(user) -> bool:
     return is_signed_in(user) and user.role == Role.TEACHER
 
 
+@_rule
 def is_student(user) -> bool:
     return is_signed_in(user) and user.role == Role.STUDENT
 
@@ -71,6 +114,7 @@ def _teaching_classrooms(user) -> Q:
     )
 
 
+@_rule
 def may_see_classroom(user, classroom) -> bool:
     if is_staff(user):
         return True
@@ -85,6 +129,7 @@ def may_see_classroom(user, classroom) -> bool:
     return False
 
 
+@_rule
 def classrooms_visible_to(user) -> Q:
     if is_staff(user):
         return Q()
@@ -97,12 +142,14 @@ def classrooms_visible_to(user) -> Q:
     return NOTHING
 
 
+@_rule
 def may_see_roster(user, classroom) -> bool:
     if is_staff(user):
         return True
     return is_teacher(user) and _teaches_in(user, classroom)
 
 
+@_rule
 def classrooms_with_roster_for(user) -> Q:
     if is_staff(user):
         return Q()
@@ -111,11 +158,13 @@ def classrooms_with_roster_for(user) -> Q:
     return NOTHING
 
 
+@_rule
 def classrooms_taught_by(user) -> Q:
     """The classrooms a teacher is the homeroom teacher of (their "homerooms")."""
     return Q(teacher=user) if is_signed_in(user) else NOTHING
 
 
+@_rule
 def subjects_taught_by(user) -> Q:
     """The classroom subjects a teacher teaches, whatever staff may also do."""
     return Q(teacher=user) if is_signed_in(user) else NOTHING
@@ -124,12 +173,14 @@ def subjects_taught_by(user) -> Q:
 # Grading a classroom subject: its gradebook, term grades, publishing, class report.
 
 
+@_rule
 def may_grade(user, classroom_subject) -> bool:
     if is_staff(user):
         return True
     return is_signed_in(user) and classroom_subject.teacher_id == user.pk
 
 
+@_rule
 def subjects_gradable_by(user) -> Q:
     if is_staff(user):
         return Q()
@@ -138,15 +189,18 @@ def subjects_gradable_by(user) -> Q:
     return NOTHING
 
 
+@_rule
 def may_publish(user, classroom_subject) -> bool:
     """Publishing a subject's term grades (and republishing, with a reason)."""
     return may_grade(user, classroom_subject)
 
 
+@_rule
 def may_see_class_report(user, classroom_subject) -> bool:
     return may_grade(user, classroom_subject)
 
 
+@_rule
 def may_see_score_history(user, classroom_subject) -> bool:
     return may_grade(user, classroom_subject)
 
@@ -154,40 +208,50 @@ def may_see_score_history(user, classroom_subject) -> bool:
 # Running the school: terms, enrollments.
 
 
+@_rule
 def may_lock_term(user, term) -> bool:
     """Locking and unlocking a term for grading: staff only."""
     return is_staff(user)
 
 
+@_rule
 def terms_lockable_by(user) -> Q:
     return Q() if is_staff(user) else NOTHING
 
 
+@_rule
 def may_edit_grading_scale(user) -> bool:
     """Adding, changing and removing letter bands: staff only."""
     return is_staff(user)
 
 
+@_rule
 def may_manage_enrollments(user) -> bool:
     """Enrolling, moving and withdrawing students in bulk: staff only."""
     return is_staff(user)
 
 
+@_rule
 def may_manage_users(user) -> bool:
     """Creating, changing and deactivating accounts, sending reset links: staff."""
     return is_staff(user)
 
 
+@_rule
 def may_change_user(user, target) -> bool:
     """Changing one account: staff, and a superuser's only by a superuser."""
-    return may_manage_users(user) and (user.is_superuser or not target.is_superuser)
+    return may_manage_users(user) and (
+        may_grant_permissions(user) or not target.is_superuser
+    )
 
 
+@_rule
 def may_grant_permissions(user) -> bool:
     """Setting superuser status, groups and permissions by hand: superusers."""
     return is_signed_in(user) and user.is_superuser
 
 
+@_rule
 def may_manage_school(user) -> bool:
     """School years, terms, subjects, classrooms and their subjects: staff."""
     return is_staff(user)
@@ -208,9 +272,10 @@ def _taught_by(viewer) -> Q:
     )
 
 
+@_rule
 def may_see_report_card(viewer, student) -> bool:
     """Any line of `student`'s report card (and its PDF)."""
-    if student.role != Role.STUDENT or not is_signed_in(viewer):
+    if student.role != Role.STUDENT:
         return False
     if sees_whole_report_card(viewer, student):
         return True
@@ -222,6 +287,7 @@ def may_see_report_card(viewer, student) -> bool:
     )
 
 
+@_rule
 def report_cards_visible_to(viewer) -> Q:
     """On User: the students whose report card `viewer` may open."""
     whole = report_cards_seen_whole_by(viewer)
@@ -230,6 +296,7 @@ def report_cards_visible_to(viewer) -> Q:
     return whole
 
 
+@_rule
 def sees_whole_report_card(viewer, student) -> bool:
     """Every line, not only the lines `viewer` teaches: the student, advisors, staff."""
     if student.role != Role.STUDENT:
@@ -243,6 +310,7 @@ def sees_whole_report_card(viewer, student) -> bool:
     return False
 
 
+@_rule
 def report_cards_seen_whole_by(viewer) -> Q:
     """On User: the students whose whole report card `viewer` reads."""
     students = Q(role=Role.STUDENT)
@@ -255,6 +323,7 @@ def report_cards_seen_whole_by(viewer) -> Q:
     return NOTHING
 
 
+@_rule
 def students_seen_whole_among(viewer, student_ids) -> set[int]:
     """Which of these students' cards `viewer` reads whole: the list form of
     `sees_whole_report_card` for students already known to be students. At most
@@ -273,22 +342,26 @@ def students_seen_whole_among(viewer, student_ids) -> set[int]:
     return set()
 
 
+@_rule
 def may_see_report_line(viewer, classroom_subject, *, whole: bool) -> bool:
     """A line of a card the viewer may open: all of them when they read it whole
     (`sees_whole_report_card`), else only the subjects they teach."""
     return whole or (is_signed_in(viewer) and classroom_subject.teacher_id == viewer.pk)
 
 
+@_rule
 def advising_links_of(user) -> Q:
     """On Advising: the links whose advisee `user` follows on "My advisees"."""
     return Q(teacher=user) if is_signed_in(user) else NOTHING
 
 
+@_rule
 def is_own_report_card(viewer, student) -> bool:
     """The student reading their own card (the page then says "My report card")."""
     return is_student(viewer) and viewer.pk == student.pk
 
 
+@_rule
 def may_see_own_results(user) -> bool:
     """A student's own published results, shown on their class's page."""
     return is_student(user)
@@ -297,6 +370,7 @@ def may_see_own_results(user) -> bool:
 # Report batches.
 
 
+@_rule
 def may_request_class_batch(user, classroom) -> bool:
     """A classroom's batch of report cards: its subject teachers and staff."""
     if is_staff(user):
@@ -306,6 +380,7 @@ def may_request_class_batch(user, classroom) -> bool:
     )
 
 
+@_rule
 def classrooms_batchable_by(user) -> Q:
     if is_staff(user):
         return Q()
@@ -316,13 +391,16 @@ def classrooms_batchable_by(user) -> Q:
     return NOTHING
 
 
+@_rule
 def may_request_grade_level_batch(user) -> bool:
     return is_staff(user)
 
 
+@_rule
 def may_see_batch(user, batch) -> bool:
     return is_signed_in(user) and batch.requested_by_id == user.pk
 
 
+@_rule
 def batches_visible_to(user) -> Q:
     return Q(requested_by=user) if is_signed_in(user) else NOTHING

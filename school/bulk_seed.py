@@ -2,6 +2,9 @@
 
 `manage.py seed_bulk` runs it. The data is drawn from one `random.Random(seed)`
 consumed in a fixed order, so the same options and seed give the same school.
+It bypasses the services (no actor, no audit rows, no report bumps) on purpose:
+its rows are benchmark data, not a school's records, and millions of them go in
+only at the speed of COPY.
 
 What it writes, for the current school year (the one `seed_demo` uses, reused when
 it exists, with its terms and subjects):

@@ -183,6 +183,29 @@ def category_create(
 
 
 @transaction.atomic(durable=True)
+def categories_create(*, actor: Actor, categories: list[Category]) -> list[Category]:
+    """The batch form of `category_create`, for a program adding many at once
+    (seed_demo): unsaved categories, each checked as `category_create` checks
+    it, then one INSERT, one INSERT of audit events and one report bump."""
+    for category in categories:
+        category.name = category.name.strip()
+    subject_ids = sorted({category.classroom_subject_id for category in categories})
+    for classroom_subject_id in subject_ids:
+        _lock_classroom_subject(classroom_subject_id)
+    for category in categories:
+        _raise(
+            _validate_category(
+                category.classroom_subject_id, category.name, category.weight, None
+            )
+        )
+    Category.objects.bulk_create(categories)
+    audit.record_many(actor=actor, code=audit.ADDED, targets=categories)
+    report_versions.bump_classroom_subjects(subject_ids)
+    _log_on_commit("categories_created", count=len(categories), actor_id=actor.user_id)
+    return categories
+
+
+@transaction.atomic(durable=True)
 def category_update(
     *, actor: Actor, category: Category, name: str, weight: Decimal
 ) -> Category:
@@ -398,6 +421,43 @@ def assessment_create(
         actor_id=actor.user_id,
     )
     return assessment
+
+
+@transaction.atomic(durable=True)
+def assessments_create(
+    *, actor: Actor, assessments: list[Assessment]
+) -> list[Assessment]:
+    """The batch form of `assessment_create`, for a program adding many at once
+    (seed_demo): unsaved assessments, each checked as `assessment_create` checks
+    it, then one INSERT and one INSERT of audit events per kind. One given a
+    `published_at` is added published at that time, with the event that
+    `assessment_publish` records."""
+    for assessment in assessments:
+        assessment.title = assessment.title.strip()
+        _raise(
+            _validate_assessment(
+                classroom_subject=assessment.classroom_subject,
+                term=assessment.term,
+                category=assessment.category,
+                title=assessment.title,
+                max_points=assessment.max_points,
+                current=None,
+            )
+        )
+    Assessment.objects.bulk_create(assessments)
+    audit.record_many(actor=actor, code=audit.ADDED, targets=assessments)
+    published = [a for a in assessments if a.published_at is not None]
+    audit.record_many(actor=actor, code=events.ASSESSMENT_PUBLISHED, targets=published)
+    report_versions.bump_classroom_subjects(
+        {assessment.classroom_subject_id for assessment in assessments}
+    )
+    _log_on_commit(
+        "assessments_created",
+        count=len(assessments),
+        published=len(published),
+        actor_id=actor.user_id,
+    )
+    return assessments
 
 
 @transaction.atomic(durable=True)

@@ -64,7 +64,7 @@ def scale_errors(bands) -> list[str]:
 
 
 def _check_actor(actor: Actor) -> None:
-    if not policies.may_edit_grading_scale(actor.user):
+    if not policies.may_edit_grading_scale(actor):
         raise PermissionDenied
 
 

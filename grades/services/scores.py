@@ -126,7 +126,7 @@ def scores_record(
     value differs from both the loaded one and the typed one). Typing the value that
     is already stored is not a conflict, so a double submit is harmless.
     """
-    if not policies.may_grade(actor.user, classroom_subject):
+    if not policies.may_grade(actor, classroom_subject):
         raise PermissionDenied
     changes = list({change.cell: change for change in changes}.values())
     if not changes:

@@ -81,7 +81,7 @@ def term_grade_snapshot(term_grade: TermGrade) -> dict:
 
 
 def _check_grader(actor: Actor, classroom_subject: ClassroomSubject) -> None:
-    if not policies.may_grade(actor.user, classroom_subject):
+    if not policies.may_grade(actor, classroom_subject):
         raise PermissionDenied
 
 
@@ -318,7 +318,7 @@ def term_grades_publish(
     Raises ValidationError, changing nothing, when the term is locked, or when a
     published line would change (or disappear) and `reason` is empty.
     """
-    if not policies.may_publish(actor.user, classroom_subject):
+    if not policies.may_publish(actor, classroom_subject):
         raise PermissionDenied
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:

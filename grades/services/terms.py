@@ -36,7 +36,7 @@ def term_unlock(*, actor: Actor, term: Term, reason: str) -> bool:
 
 
 def _set_locked(*, actor: Actor, term: Term, locked: bool, reason: str) -> bool:
-    if not policies.may_lock_term(actor.user, term):
+    if not policies.may_lock_term(actor, term):
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:

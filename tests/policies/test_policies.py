@@ -3,7 +3,10 @@ their list filters.
 
 The table names every persona the portal knows and says, rule by rule, what each
 may do with one classroom, one classroom subject, one term, one student's report
-card and one report batch. The property test builds random schools and checks
+card and one report batch. Three personas are the actors of writes made by
+programs: a management command run on nobody's behalf (staff rights, no more), the
+same command run on a subject teacher's behalf (that teacher's rights), and an API
+client with no user (no rights). The property test builds random schools and checks
 that each `may_...` boolean and its `Q` filter give the same answer for every
 person and every object.
 """
@@ -18,6 +21,7 @@ import policies
 from accounts.models import User
 from classrooms.models import Classroom, ClassroomSubject, Term
 from grades.models import ReportBatch
+from school.audit import Actor, Channel
 from tests import factories
 from tests.school_calendar import SCHOOL
 
@@ -33,6 +37,9 @@ PERSONAS = [
     "advisor",
     "staff",
     "deactivated",
+    "command_program",
+    "command_as_teacher",
+    "api_program",
 ]
 
 
@@ -91,6 +98,9 @@ def world():
         "advisor": advisor,
         "staff": staff,
         "deactivated": deactivated,
+        "command_program": Actor.command("seed_demo"),
+        "command_as_teacher": Actor.command("seed_demo", user=subject_teacher),
+        "api_program": Actor(program="sis-sync", channel=Channel.API),
     }
     return World(people, seventh, maths, term, batch)
 
@@ -99,34 +109,39 @@ Y, N = True, False
 
 # One row per rule: the object it is asked about, then the expected answer for
 # each persona in the order of PERSONAS.
-#   anon  stud  other subj  home  othT  advi  staff deact
+#   anon  stud  other subj  home  othT  advi  staff deact cmd   cmdT  api
 MATRIX = {
-    "may_see_classroom": ("classroom", [N, Y, N, Y, Y, N, N, Y, N]),
-    "may_see_roster": ("classroom", [N, N, N, Y, Y, N, N, Y, N]),
-    "may_request_class_batch": ("classroom", [N, N, N, Y, N, N, N, Y, N]),
-    "may_grade": ("classroom_subject", [N, N, N, Y, N, N, N, Y, N]),
-    "may_publish": ("classroom_subject", [N, N, N, Y, N, N, N, Y, N]),
-    "may_see_class_report": ("classroom_subject", [N, N, N, Y, N, N, N, Y, N]),
-    "may_see_score_history": ("classroom_subject", [N, N, N, Y, N, N, N, Y, N]),
-    "may_lock_term": ("term", [N, N, N, N, N, N, N, Y, N]),
-    "may_see_report_card": ("student", [N, Y, N, Y, N, N, Y, Y, N]),
-    "sees_whole_report_card": ("student", [N, Y, N, N, N, N, Y, Y, N]),
-    "may_see_batch": ("batch", [N, N, N, Y, N, N, N, N, N]),
-    "may_change_user": ("student", [N, N, N, N, N, N, N, Y, N]),
+    "may_see_classroom": ("classroom", [N, Y, N, Y, Y, N, N, Y, N, Y, Y, N]),
+    "may_see_roster": ("classroom", [N, N, N, Y, Y, N, N, Y, N, Y, Y, N]),
+    "may_request_class_batch": ("classroom", [N, N, N, Y, N, N, N, Y, N, Y, Y, N]),
+    "may_grade": ("classroom_subject", [N, N, N, Y, N, N, N, Y, N, Y, Y, N]),
+    "may_publish": ("classroom_subject", [N, N, N, Y, N, N, N, Y, N, Y, Y, N]),
+    "may_see_class_report": ("classroom_subject", [N, N, N, Y, N, N, N, Y, N, Y, Y, N]),
+    "may_see_score_history": (
+        "classroom_subject",
+        [N, N, N, Y, N, N, N, Y, N, Y, Y, N],
+    ),
+    "may_lock_term": ("term", [N, N, N, N, N, N, N, Y, N, Y, N, N]),
+    "may_see_report_card": ("student", [N, Y, N, Y, N, N, Y, Y, N, Y, Y, N]),
+    "sees_whole_report_card": ("student", [N, Y, N, N, N, N, Y, Y, N, Y, N, N]),
+    "may_see_batch": ("batch", [N, N, N, Y, N, N, N, N, N, N, Y, N]),
+    "may_change_user": ("student", [N, N, N, N, N, N, N, Y, N, Y, N, N]),
 }
 
 # Questions about the person alone.
 ROLE_MATRIX = {
-    "may_request_grade_level_batch": [N, N, N, N, N, N, N, Y, N],
-    "may_see_own_results": [N, Y, Y, N, N, N, N, N, N],
-    "may_manage_enrollments": [N, N, N, N, N, N, N, Y, N],
-    "may_edit_grading_scale": [N, N, N, N, N, N, N, Y, N],
-    "may_manage_users": [N, N, N, N, N, N, N, Y, N],
-    "may_grant_permissions": [N, N, N, N, N, N, N, N, N],
-    "may_manage_school": [N, N, N, N, N, N, N, Y, N],
-    "is_staff": [N, N, N, N, N, N, N, Y, N],
-    "is_teacher": [N, N, N, Y, Y, Y, Y, N, N],
-    "is_student": [N, Y, Y, N, N, N, N, N, N],
+    "may_request_grade_level_batch": [N, N, N, N, N, N, N, Y, N, Y, N, N],
+    "may_see_own_results": [N, Y, Y, N, N, N, N, N, N, N, N, N],
+    "may_manage_enrollments": [N, N, N, N, N, N, N, Y, N, Y, N, N],
+    "may_edit_grading_scale": [N, N, N, N, N, N, N, Y, N, Y, N, N],
+    "may_manage_users": [N, N, N, N, N, N, N, Y, N, Y, N, N],
+    "may_grant_permissions": [N, N, N, N, N, N, N, N, N, N, N, N],
+    "may_manage_school": [N, N, N, N, N, N, N, Y, N, Y, N, N],
+    "is_staff": [N, N, N, N, N, N, N, Y, N, Y, N, N],
+    "is_teacher": [N, N, N, Y, Y, Y, Y, N, N, N, Y, N],
+    "is_student": [N, Y, Y, N, N, N, N, N, N, N, N, N],
+    "is_signed_in": [N, Y, Y, Y, Y, Y, Y, Y, N, N, Y, N],
+    "is_server_program": [N, N, N, N, N, N, N, N, N, Y, N, N],
 }
 
 
@@ -169,7 +184,7 @@ def test_the_table_covers_every_rule_of_the_module():
         if name.startswith(("may_", "sees_", "is_"))
         and callable(getattr(policies, name))
     }
-    covered = set(MATRIX) | set(ROLE_MATRIX) | {"may_see_report_line", "is_signed_in"}
+    covered = set(MATRIX) | set(ROLE_MATRIX) | {"may_see_report_line"}
     covered |= {"is_own_report_card"}
     assert rules == covered
 
@@ -227,7 +242,12 @@ def random_school(seed):
     for person in rng.sample(everyone, 3):
         person.is_active = False
         person.save()
-    return [*User.objects.all(), AnonymousUser()]
+    programs = [
+        Actor.command("nightly"),
+        Actor.command("nightly", user=rng.choice(teachers)),
+        Actor(program="sis-sync", channel=Channel.API),
+    ]
+    return [*User.objects.all(), AnonymousUser(), *programs]
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -2,21 +2,24 @@
 
 Everything comes from a plan built in memory from a fixed seed, so two runs (or two
 machines) produce the same data; the writes then create only what is missing, keyed
-on natural keys, so a second run changes nothing.
+on natural keys, so a second run changes nothing. Every write goes through the
+services, as the program "seed_demo" on the command channel (`Actor.command`), so
+the audit trail says who made the demo school: batch services where there are many
+rows (users, enrollments, classroom subjects, categories, assessments, one score
+grid per classroom subject).
 """
 
 import datetime
 import random
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Advising, User
-from accounts.services import user_sync_school_admin_group
+from accounts.services import advising_create, users_create, users_set_password
 from classrooms.models import (
     Classroom,
     ClassroomSubject,
@@ -25,7 +28,18 @@ from classrooms.models import (
     Subject,
     Term,
 )
-from grades.models import Assessment, Category, Score
+from classrooms.structure import (
+    classroom_save,
+    rows_import,
+    school_year_save,
+    subject_save,
+    term_save,
+)
+from grades.cells import format_cell
+from grades.models import Assessment, Category, Score, ScoreState
+from grades.services.assessments import assessments_create, categories_create
+from grades.services.scores import CellChange, scores_record
+from school.audit import Actor
 from school.demo import (
     ADVISEE_EVERY,
     ASSESSMENTS,
@@ -89,58 +103,63 @@ class Command(BaseCommand):
         if options["password"] == "":
             raise CommandError("--password cannot be empty.")
         self.created = {}
+        # Every write goes through the services, as this program, with staff
+        # rights (policies.is_server_program); each one is its own transaction,
+        # so anything that would stop the run is checked before the first write.
+        self.actor = Actor.command("seed_demo")
         plan = build_plan()
-        with transaction.atomic():
-            users, password_note = self.seed_people(plan, options["password"])
-            year, terms = self.seed_calendar()
-            subjects = self.seed_subjects()
-            classroom_subjects, enrollments = self.seed_classes(
-                plan, users, year, subjects
-            )
-            self.seed_grades(plan, users, terms[0], classroom_subjects, enrollments)
+        users, password_note = self.seed_people(plan, options["password"])
+        year, terms = self.seed_calendar()
+        subjects = self.seed_subjects()
+        classroom_subjects, enrollments = self.seed_classes(plan, users, year, subjects)
+        self.seed_grades(plan, users, terms[0], classroom_subjects, enrollments)
         self.report(plan, year, password_note)
 
     # Writing -----------------------------------------------------------------------
 
-    def get_or_create(self, model, lookup, defaults=None):
-        """Django's get_or_create, validating the new row and counting it."""
-        obj = model.objects.filter(**lookup).first()
-        if obj is not None:
-            return obj
-        obj = model(**lookup, **(defaults or {}))
+    def validated(self, obj):
+        """`obj` (unsaved) after the model's validation, or a CommandError."""
         try:
             obj.full_clean()
         except ValidationError as exc:
+            meta = type(obj)._meta
             raise CommandError(
-                f"Cannot create the demo {model._meta.verbose_name} {lookup}: "
+                f"Cannot create the demo {meta.verbose_name} {obj}: "
                 f"{'; '.join(exc.messages)}"
             ) from exc
-        obj.save()
+        return obj
+
+    def get_or_create(self, model, lookup, defaults, save):
+        """The row matching `lookup`, or a new one validated and added by the
+        service `save` (called with the unsaved row), and counted."""
+        obj = model.objects.filter(**lookup).first()
+        if obj is not None:
+            return obj
+        obj = self.validated(model(**lookup, **defaults))
+        save(obj)
         self.count(model)
         return obj
 
     def count(self, model, number=1):
         self.created[model] = self.created.get(model, 0) + number
 
-    def ensure(self, model, key, wanted, fetch=True):
-        """Create in bulk the rows of `wanted` ({natural key: fields}) that are missing.
+    def ensure(self, model, key, wanted, create, queryset=None):
+        """Add through `create` (a batch service, called with the unsaved rows)
+        the rows of `wanted` ({natural key: fields}) that are missing.
 
         `key` names the natural key's columns, the first of which narrows the query.
-        Existing rows are left as they are. Returns every wanted row by key (only
-        the keys when `fetch` is off: thousands of scores need no objects back).
+        Existing rows are left as they are. Returns every wanted row by key.
         """
 
         def existing_rows():
             firsts = {k[0] for k in wanted}
-            rows = model.objects.filter(**{f"{key[0]}__in": firsts})
-            if not fetch:
-                return dict.fromkeys(rows.values_list(*key))
+            rows = (queryset or model.objects).filter(**{f"{key[0]}__in": firsts})
             return {tuple(getattr(row, name) for name in key): row for row in rows}
 
         rows = existing_rows()
         missing = [model(**fields) for k, fields in wanted.items() if k not in rows]
         if missing:
-            model.objects.bulk_create(missing, batch_size=500)
+            create(missing)
             self.count(model, len(missing))
             rows = existing_rows()
         return rows
@@ -148,12 +167,6 @@ class Command(BaseCommand):
     def seed_people(self, plan: Plan, password: str | None):
         emails = [person.email for person in plan.people]
         existing = {user.email: user for user in User.objects.filter(email__in=emails)}
-        # One hash shared by every new demo user: hashing is slow on purpose, and
-        # 160 hashes of the same demo password would take about a minute.
-        hashed = None
-        if password is not None or len(existing) < len(emails):
-            hashed = make_password(password or DEFAULT_PASSWORD)
-        users = {}
         for person in plan.people:
             user = existing.get(person.email)
             if user is not None and user.role != person.role:
@@ -161,10 +174,13 @@ class Command(BaseCommand):
                     f"{person.email} already exists with the role {user.role}; the "
                     f"demo needs it to be a {person.role}. Rename that account first."
                 )
-            if user is None:
-                # save(), not bulk_create: User.save() normalizes the email and
-                # derives is_staff from the role.
-                user = User(
+        new = []
+        if len(existing) < len(emails):
+            # One hash shared by every new demo user: hashing is slow on purpose,
+            # and 160 hashes of the same demo password would take about a minute.
+            hashed = make_password(password or DEFAULT_PASSWORD)
+            new = [
+                User(
                     email=person.email,
                     given_name=person.given_name,
                     family_name=person.family_name,
@@ -172,13 +188,16 @@ class Command(BaseCommand):
                     language=person.language,
                     password=hashed,
                 )
-                user.save()
-                # What user_create does for a school admin.
-                user_sync_school_admin_group(user=user)
-                self.count(User)
-            users[person.email] = user
+                for person in plan.people
+                if person.email not in existing
+            ]
+            users_create(actor=self.actor, users=new)
+            self.count(User, len(new))
+        users = {**existing, **{user.email: user for user in new}}
         if password is not None:
-            self.reset_passwords(existing.values(), password, hashed)
+            users_set_password(
+                actor=self.actor, users=existing.values(), password=password
+            )
             return users, password
         if not existing:
             return users, DEFAULT_PASSWORD
@@ -189,53 +208,44 @@ class Command(BaseCommand):
             "ones keep theirs"
         )
 
-    def reset_passwords(self, users, password, hashed):
-        """Set `password` on existing users whose password is something else.
-
-        Users sharing a hash are checked once, so a second run with the same
-        --password leaves every row as it was.
-        """
-        by_hash = {}
-        for user in users:
-            by_hash.setdefault(user.password, []).append(user.pk)
-        stale = [
-            pk
-            for encoded, pks in by_hash.items()
-            if not check_password(password, encoded)
-            for pk in pks
-        ]
-        User.objects.filter(pk__in=stale).update(password=hashed)
-
     def seed_calendar(self):
+        actor = self.actor
         name, starts_on, ends_on = school_year_bounds(timezone.localdate())
         year = self.get_or_create(
-            SchoolYear, {"name": name}, {"starts_on": starts_on, "ends_on": ends_on}
+            SchoolYear,
+            {"name": name},
+            {"starts_on": starts_on, "ends_on": ends_on},
+            lambda obj: school_year_save(actor=actor, school_year=obj),
         )
         february = datetime.date(year.starts_on.year + 1, 2, 1)
+        bounds = {
+            "Term 1": (year.starts_on, february - datetime.timedelta(days=1)),
+            "Term 2": (february, year.ends_on),
+        }
         terms = [
             self.get_or_create(
                 Term,
-                {"school_year": year, "name": "Term 1"},
-                {
-                    "starts_on": year.starts_on,
-                    "ends_on": february - datetime.timedelta(days=1),
-                },
-            ),
-            self.get_or_create(
-                Term,
-                {"school_year": year, "name": "Term 2"},
-                {"starts_on": february, "ends_on": year.ends_on},
-            ),
+                {"school_year": year, "name": term_name},
+                {"starts_on": starts, "ends_on": ends},
+                lambda obj: term_save(actor=actor, term=obj),
+            )
+            for term_name, (starts, ends) in bounds.items()
         ]
         return year, terms
 
     def seed_subjects(self):
         return {
-            code: self.get_or_create(Subject, {"code": code}, {"name": name})
+            code: self.get_or_create(
+                Subject,
+                {"code": code},
+                {"name": name},
+                lambda obj: subject_save(actor=self.actor, subject=obj),
+            )
             for name, code in SUBJECTS
         }
 
     def seed_classes(self, plan, users, year, subjects):
+        actor = self.actor
         start = year.starts_on
         withdrawn_on = weekday(start + datetime.timedelta(days=WITHDRAWN_AFTER_DAYS))
         classrooms = {
@@ -246,6 +256,7 @@ class Command(BaseCommand):
                     "grade_level": grade_level,
                     "teacher": users[f"teacher{number}@{DOMAIN}"],
                 },
+                lambda obj: classroom_save(actor=actor, classroom=obj),
             )
             for number, (name, grade_level) in enumerate(CLASSROOMS, start=1)
         }
@@ -265,26 +276,52 @@ class Command(BaseCommand):
                 teacher = classroom.teacher
                 advising[teacher.pk, user.pk] = {"teacher": teacher, "student": user}
         enrollments = self.ensure(
-            Enrollment, ("classroom_id", "student_id"), enrollments
+            Enrollment,
+            ("classroom_id", "student_id"),
+            enrollments,
+            lambda rows: rows_import(
+                actor=actor, model=Enrollment, new=rows, changed=[]
+            ),
         )
-        self.ensure(Advising, ("teacher_id", "student_id"), advising)
-        classroom_subjects = []
+        self.ensure(
+            Advising,
+            ("teacher_id", "student_id"),
+            advising,
+            lambda rows: [
+                advising_create(actor=actor, teacher=row.teacher, student=row.student)
+                for row in rows
+            ],
+        )
+        wanted = {}
         for name, classroom in classrooms.items():
             for _subject_name, code in SUBJECTS:
                 teacher = classroom.teacher
                 subject_teacher = SUBJECT_TEACHERS.get(code)
                 if subject_teacher and name in subject_teacher[1]:
                     teacher = users[f"teacher{subject_teacher[0]}@{DOMAIN}"]
-                classroom_subjects.append(
-                    self.get_or_create(
-                        ClassroomSubject,
-                        {"classroom": classroom, "subject": subjects[code]},
-                        {"teacher": teacher},
-                    )
-                )
+                subject = subjects[code]
+                wanted[classroom.pk, subject.pk] = {
+                    "classroom": classroom,
+                    "subject": subject,
+                    "teacher": teacher,
+                }
+        rows = self.ensure(
+            ClassroomSubject,
+            ("classroom_id", "subject_id"),
+            wanted,
+            lambda rows: rows_import(
+                actor=actor,
+                model=ClassroomSubject,
+                new=[self.validated(row) for row in rows],
+                changed=[],
+            ),
+            ClassroomSubject.objects.select_related("classroom", "subject"),
+        )
+        classroom_subjects = [rows[k] for k in wanted]
         return classroom_subjects, enrollments
 
     def seed_grades(self, plan, users, term, classroom_subjects, enrollments):
+        actor = self.actor
         categories = self.ensure(
             Category,
             ("classroom_subject_id", "name"),
@@ -293,6 +330,7 @@ class Command(BaseCommand):
                 for cs in classroom_subjects
                 for name, weight in CATEGORIES
             },
+            lambda rows: categories_create(actor=actor, categories=rows),
         )
         start = term.school_year.starts_on
         planned = []
@@ -320,15 +358,22 @@ class Command(BaseCommand):
                 for cs in classroom_subjects
                 for title, category, max_points, due_on, published_at in planned
             },
+            lambda rows: assessments_create(actor=actor, assessments=rows),
+        )
+        stored = set(
+            Score.objects.filter(
+                assessment_id__in=[a.pk for a in assessments.values()]
+            ).values_list("assessment_id", "student_id")
         )
         by_classroom = {}
         for student in plan.students:
             by_classroom.setdefault(student.classroom, []).append(student)
-        scores = {}
+        created = 0
         for cs in classroom_subjects:
             classroom, subject = cs.classroom, cs.subject
             # The draws depend only on the plan, never on what the database holds.
             rng = random.Random(f"{SEED}:{classroom.name}:{subject.code}")  # noqa: S311
+            cells = []
             for title, _category, max_points, due_on, published_at in planned:
                 assessment = assessments[cs.pk, term.pk, title]
                 due_on = assessment.due_on or due_on
@@ -339,17 +384,27 @@ class Command(BaseCommand):
                     user = users[student.email]
                     if not enrolled_on_day(enrollments[classroom.pk, user.pk], due_on):
                         continue
+                    if (assessment.pk, user.pk) in stored:
+                        continue  # left as it is, whoever changed it since
+                    if state == ScoreState.BLANK and not comment:
+                        continue  # an empty cell: the gradebook stores nothing
                     if points is not None:  # within a maximum edited since
                         points = min(points, assessment.max_points)
-                    scores[assessment.pk, user.pk] = {
-                        "assessment": assessment,
-                        "student": user,
-                        "state": state,
-                        "points": points,
-                        "comment": comment,
-                        "updated_by_id": cs.teacher_id,
-                    }
-        self.ensure(Score, ("assessment_id", "student_id"), scores, fetch=False)
+                    cells.append(
+                        CellChange(
+                            student_id=user.pk,
+                            assessment_id=assessment.pk,
+                            text=format_cell(state, points),
+                            version=None,
+                            comment=comment,
+                        )
+                    )
+            if cells:
+                # The whole grid of the classroom subject in one save.
+                saved = scores_record(actor=actor, classroom_subject=cs, changes=cells)
+                created += sum(1 for cell in saved if cell.version is not None)
+        if created:
+            self.count(Score, created)
 
     # Reporting ---------------------------------------------------------------------
 
