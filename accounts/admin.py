@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ServiceAdminPasswordChangeForm, admin_password_actor
 from accounts.models import Advising, Role, User
 from accounts.resources import UserResource
 from accounts.services import (
@@ -206,6 +207,7 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
     resource_classes = [UserResource]
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
+    change_password_form = ServiceAdminPasswordChangeForm
     add_fieldsets = (
         (
             None,
@@ -346,6 +348,13 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
         # Groups and permissions were set by user_update; no inlines here.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    def user_change_password(self, request, id, form_url=""):
+        token = admin_password_actor.set(self.actor(request))
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            admin_password_actor.reset(token)
 
     def delete_model(self, request, obj):
         user_delete(actor=self.actor(request), user=obj)

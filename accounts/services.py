@@ -165,6 +165,24 @@ def users_create(*, actor: Actor, users: list[User]) -> list[User]:
     return users
 
 
+def user_set_password(*, actor: Actor, user: User, password: str | None) -> User:
+    """Set `user`'s password (None: an unusable one, so that only a reset link
+    lets them in). `user` is changed in place too, so that the caller can keep
+    its session (update_session_auth_hash)."""
+    if not policies.may_set_password(actor, user):
+        raise PermissionDenied
+    user.set_password(password)  # None: unusable
+    with transaction.atomic(durable=True):
+        user.save(update_fields=["password"])
+        audit.record(
+            actor=actor,
+            code=events.PASSWORD_SET if password else events.PASSWORD_DISABLED,
+            target=user,
+        )
+    logger.info("password_set", actor_id=actor.user_id, user_id=user.pk)
+    return user
+
+
 def users_set_password(
     *, actor: Actor, users: Iterable[User], password: str
 ) -> list[User]:

@@ -6,7 +6,11 @@ from django.views import i18n
 from django.views.decorators.http import require_POST
 from django.views.generic import RedirectView
 
-from accounts.forms import EmailAuthenticationForm
+from accounts.forms import (
+    EmailAuthenticationForm,
+    ServicePasswordChangeForm,
+    ServiceSetPasswordForm,
+)
 from accounts.ratelimits import enforce_login_limits, enforce_password_reset_limits
 from accounts.services import user_set_language
 from school.audit import Actor
@@ -21,6 +25,23 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         enforce_login_limits(request)
         return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ServicePasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "actor": Actor.from_request(self.request)}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = ServiceSetPasswordForm
+
+    def get_form_kwargs(self):
+        # The link stands for its person: they are the actor, not the anonymous
+        # visitor holding it.
+        actor = Actor(user=self.user, request_id=self.request.request_id)
+        return {**super().get_form_kwargs(), "actor": actor}
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -246,6 +246,16 @@ def may_change_user(user, target) -> bool:
 
 
 @_rule
+def may_set_password(user, target) -> bool:
+    """A person's password: theirs to choose (signed in, or through a reset link,
+    where the link stands for them), or staff's to set as for any change."""
+    return target is not None and (
+        (not isinstance(user, Actor) and user is not None and user.pk == target.pk)
+        or may_change_user(user, target)
+    )
+
+
+@_rule
 def may_grant_permissions(user) -> bool:
     """Setting superuser status, groups and permissions by hand: superusers."""
     return is_signed_in(user) and user.is_superuser
