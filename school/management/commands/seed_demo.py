@@ -10,7 +10,9 @@ grid per classroom subject).
 """
 
 import datetime
+import logging
 import random
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -69,6 +71,23 @@ def _model_name(model, count: int) -> str:
     return str(meta.verbose_name if count == 1 else meta.verbose_name_plural)
 
 
+SERVICE_LOGGERS = ("accounts", "classrooms", "grades")
+
+
+@contextmanager
+def services_logging_at(level: int):
+    """The apps' loggers at `level` for the duration, as they were afterwards."""
+    loggers = [logging.getLogger(name) for name in SERVICE_LOGGERS]
+    before = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        for logger, previous in zip(loggers, before, strict=True):
+            logger.setLevel(previous)
+
+
 class Command(BaseCommand):
     help = (
         "Create one school's worth of demo data for the current school year (Sep 1 "
@@ -108,11 +127,17 @@ class Command(BaseCommand):
         # so anything that would stop the run is checked before the first write.
         self.actor = Actor.command("seed_demo")
         plan = build_plan()
-        users, password_note = self.seed_people(plan, options["password"])
-        year, terms = self.seed_calendar()
-        subjects = self.seed_subjects()
-        classroom_subjects, enrollments = self.seed_classes(plan, users, year, subjects)
-        self.seed_grades(plan, users, terms[0], classroom_subjects, enrollments)
+        # The services log each write; the summary below says it in one place
+        # (-v 2 shows them).
+        quiet = options["verbosity"] < 2
+        with services_logging_at(logging.WARNING if quiet else logging.INFO):
+            users, password_note = self.seed_people(plan, options["password"])
+            year, terms = self.seed_calendar()
+            subjects = self.seed_subjects()
+            classroom_subjects, enrollments = self.seed_classes(
+                plan, users, year, subjects
+            )
+            self.seed_grades(plan, users, terms[0], classroom_subjects, enrollments)
         self.report(plan, year, password_note)
 
     # Writing -----------------------------------------------------------------------
