@@ -126,6 +126,8 @@ MATRIX = {
     "sees_whole_report_card": ("student", [N, Y, N, N, N, N, Y, Y, N, Y, N, N]),
     "may_see_batch": ("batch", [N, N, N, Y, N, N, N, N, N, N, Y, N]),
     "may_change_user": ("student", [N, N, N, N, N, N, N, Y, N, Y, N, N]),
+    # The student's own, or staff's (a program's too: seed_demo --password).
+    "may_set_password": ("student", [N, Y, N, N, N, N, N, Y, N, Y, N, N]),
 }
 
 # Questions about the person alone.
