@@ -616,10 +616,9 @@ class AdvisingAdmin(ServiceAdminMixin, UserRoleChoicesMixin, admin.ModelAdmin):
         adopt(obj, link)
 
     def delete_model(self, request, obj):
-        advising_delete(actor=self.actor(request), link=obj)
+        advising_delete(actor=self.actor(request), links=[obj])
 
     deletes_in_bulk = True
 
     def delete_queryset(self, request, queryset):
-        for link in queryset:
-            advising_delete(actor=self.actor(request), link=link)
+        advising_delete(actor=self.actor(request), links=queryset)

@@ -416,11 +416,12 @@ def advising_update(
     return link
 
 
-def advising_delete(*, actor: Actor, link: Advising) -> None:
-    """End an advising link."""
+def advising_delete(*, actor: Actor, links: Iterable[Advising]) -> None:
+    """End advising links, all or none."""
     if not policies.may_manage_users(actor):
         raise PermissionDenied
+    links = list(links)
     with transaction.atomic(durable=True):
-        audit.record(actor=actor, code=audit.DELETED, target=link)
-        link.delete()
-    logger.info("advising_deleted", actor_id=actor.user_id)
+        audit.record_many(actor=actor, code=audit.DELETED, targets=links)
+        Advising.objects.filter(pk__in=[link.pk for link in links]).delete()
+    logger.info("advising_deleted", actor_id=actor.user_id, count=len(links))
