@@ -39,7 +39,7 @@ class ServicePasswordFormMixin:
 
     password_field = "new_password1"  # noqa: S105 - a field name
 
-    def __init__(self, user, *args, actor: Actor, **kwargs):
+    def __init__(self, user, *args, actor: Actor | None, **kwargs):
         super().__init__(user, *args, **kwargs)
         self.actor = actor
 

@@ -39,8 +39,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def get_form_kwargs(self):
         # The link stands for its person: they are the actor, not the anonymous
-        # visitor holding it.
-        actor = Actor(user=self.user, request_id=self.request.request_id)
+        # visitor holding it. A broken link shows no form, and has no person.
+        actor = (
+            Actor(user=self.user, request_id=self.request.request_id)
+            if self.user is not None
+            else None
+        )
         return {**super().get_form_kwargs(), "actor": actor}
 
 
