@@ -19,9 +19,9 @@ from django.db import transaction
 import policies
 from accounts import events, tasks
 from accounts.models import Advising, Language, Role, User
-from grades.tasks import enqueue_in_transaction
 from school import audit
 from school.audit import Actor
+from school.tasks import enqueue_in_transaction
 
 logger = structlog.get_logger(__name__)
 
