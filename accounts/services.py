@@ -17,9 +17,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-import policies
 from accounts import events, tasks
 from accounts.models import Advising, Language, Role, User
+from policies import people as policies
 from school import audit
 from school.audit import Actor
 from school.tasks import enqueue_in_transaction
