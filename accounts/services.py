@@ -1,7 +1,8 @@
 """Every write of accounts: people, their roles and advising links.
 
-Each public service is one durable transaction with its audit events (and the
-report-version bumps a change calls for) inside it. The role is written only
+Each public service is one durable transaction with its audit events inside it.
+(A teacher's new name needs no report-version bump: the report keys digest the
+names they show.) The role is written only
 here: `user_create`, `user_update` and the import's `users_import` keep the
 School admin group in step with it, in the same transaction. No signal does.
 """
@@ -16,12 +17,12 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-import policies
 from accounts import events, tasks
 from accounts.models import Advising, Language, Role, User
-from grades.tasks import enqueue_in_transaction
+from policies import people as policies
 from school import audit
 from school.audit import Actor
+from school.tasks import enqueue_in_transaction
 
 logger = structlog.get_logger(__name__)
 
@@ -43,7 +44,6 @@ USER_FIELDS = (
 DERIVED_FIELDS = ("email", "given_name", "family_name", "full_name", "is_staff")
 PERMISSION_FIELDS = ("is_superuser", "groups", "user_permissions")
 # What a report shows of a teacher (grades.school_report).
-TEACHER_SHOWN_FIELDS = {"email", "given_name", "family_name", "full_name"}
 
 
 def user_set_language(*, actor: Actor, language: str) -> bool:
@@ -83,21 +83,6 @@ def user_sync_school_admin_group(*, user: User) -> None:
         return
     user.groups.add(group)
     logger.info("school_admin_group_joined", user_id=user.pk)
-
-
-def _bump_reports_of_teachers(user_ids: Iterable[int]) -> None:
-    """A teacher's name and email show on the school report: bump what they teach."""
-    # Imported here: classrooms sits above accounts.
-    from classrooms.models import ClassroomSubject
-    from classrooms.report_versions import bump_classroom_subjects
-
-    ids = list(user_ids)
-    if ids:
-        bump_classroom_subjects(
-            ClassroomSubject.objects.filter(teacher_id__in=ids).values_list(
-                "pk", flat=True
-            )
-        )
 
 
 def user_create(
@@ -268,8 +253,6 @@ def user_update(*, actor: Actor, user: User, changes: Mapping[str, Any]) -> list
                 target=current,
                 params=audit.field_changes(User, changed),
             )
-        if TEACHER_SHOWN_FIELDS & set(changed):
-            _bump_reports_of_teachers([current.pk])
     for name in (*USER_FIELDS, "is_superuser", "is_staff"):
         setattr(user, name, getattr(current, name))
     logger.info("user_updated", actor_id=actor.user_id, user_id=user.pk, fields=changed)
@@ -320,12 +303,6 @@ def users_import(
                 targets=users_,
                 params=audit.field_changes(User, fields),
             )
-        shown = {
-            user.pk
-            for user, fields in changed
-            if TEACHER_SHOWN_FIELDS & set(fields) or "role" in fields
-        }
-        _bump_reports_of_teachers(shown)
     logger.info(
         "users_imported", actor_id=actor.user_id, new=len(new), changed=len(changed)
     )

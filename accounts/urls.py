@@ -2,16 +2,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
-from grades.views import report_cards
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("language/", views.set_language, name="set_language"),
-    path(
-        "report-card/",
-        report_cards.MyReportCardView.as_view(),
-        name="report_card",
-    ),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

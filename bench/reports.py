@@ -30,7 +30,7 @@ from accounts.models import Role, User  # noqa: E402
 from classrooms.models import ClassroomSubject, Enrollment  # noqa: E402
 from grades.models import ReportBatch  # noqa: E402
 from grades.selectors import terms_of  # noqa: E402
-from grades.services.report_batches import report_batch_build  # noqa: E402
+from grades.services.report_batch_build import report_batch_build  # noqa: E402
 from grades.services.term_grades import term_grades_publish  # noqa: E402
 from school.audit import Actor  # noqa: E402
 

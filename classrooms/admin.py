@@ -33,7 +33,7 @@ from classrooms.resources import (
     EnrollmentResource,
 )
 from classrooms.structure import InlineChanges
-from grades.services.terms import term_lock, term_unlock
+from classrooms.terms import term_lock, term_unlock
 from school.admin_actions import ReasonForm, confirm_action
 from school.admin_import import RosterImportExportMixin
 from school.admin_services import ServiceAdminMixin

@@ -155,7 +155,7 @@ def school_year_save(
 
 
 def term_save(*, actor: Actor, term: Term, fields: Iterable[str] | None = None) -> Term:
-    """Add or change a term (its lock goes through grades.services.terms)."""
+    """Add or change a term (its lock goes through classrooms.terms)."""
     _save(actor, term, fields)
     return term
 

@@ -17,5 +17,3 @@ ASSESSMENT_PUBLISHED = event("assessment_published", _("Published to students.")
 ASSESSMENT_UNPUBLISHED = event(
     "assessment_unpublished", _("Hidden from students again.")
 )
-TERM_LOCKED = event("term_locked", _("Locked grading. Reason: %(reason)s"))
-TERM_UNLOCKED = event("term_unlocked", _("Unlocked grading. Reason: %(reason)s"))

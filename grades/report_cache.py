@@ -5,15 +5,16 @@ carry the `ReportVersion` of every classroom subject they read. Each change to a
 score, term grade, assessment or category bumps its classroom subject's version in
 the same transaction as the change, by the service that makes it
 (`grades.services`, `classrooms.structure` for the names, grade levels and
-teachers the school report shows, `accounts.services` for a teacher's name; all
-through `classrooms.report_versions`): the gradebook, the admin, imports and
-commands all write through them. No signal receiver writes.
+teachers the school report shows; both through `classrooms.report_versions`):
+the gradebook, the admin, imports and commands all write through them. No
+signal receiver writes.
 
 A committed change is therefore seen by the next read whatever the cache did in
 between: an entry written before it, even one that survived a Redis outage, sits
 under a key no one asks for again. The TTL only bounds how long such entries use
 memory. Keys also carry a digest of the other rows a report shows (enrollments,
-names, teachers, grade bands), read fresh on every request.
+names, teachers and their names, grade bands), read fresh on every request:
+`accounts` sits below the reports and bumps nothing.
 
 What is cached is data for every viewer; the selectors filter it per viewer after
 reading, so a cached line never reaches a viewer who may not see it.

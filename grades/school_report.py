@@ -188,18 +188,23 @@ def school_report(term: Term) -> SchoolReport:
     """The published term grades of `term`, grouped; cached.
 
     Three queries when cached: grade bands, the count and sum of every report
-    version (a publish anywhere bumps one, so the sum moves), the count and
-    highest id of the classroom subjects (one added or removed moves those). The
-    services that change a classroom subject, classroom, subject or teacher's name
-    bump versions too (`classrooms.report_versions`), so a new teacher or name
-    shows on the next load.
+    version (a publish anywhere bumps one, so the sum moves), and the classroom
+    subjects counted with their highest id per teacher, with the teacher's names
+    and email (one added or removed, a new teacher or a renamed one moves those;
+    `accounts` bumps nothing). The services that
+    change a classroom, subject or classroom subject bump versions too
+    (`classrooms.report_versions`), so a renamed class shows on the next load.
     Group names are translated, so the language is part of the key. Two more
     queries when not cached (`_school_report`).
     """
     bands = grade_bands()
     versions = ReportVersion.objects.aggregate(count=Count("pk"), sum=Sum("version"))
-    structure = ClassroomSubject.objects.aggregate(count=Count("pk"), last=Max("pk"))
-    stamp = report_cache.digest(bands, versions, structure)
+    teachers = list(
+        ClassroomSubject.objects.values_list("teacher_id", *TEACHER_NAME_FIELDS)
+        .annotate(count=Count("pk"), last=Max("pk"))
+        .order_by("teacher_id")
+    )
+    stamp = report_cache.digest(bands, versions, teachers)
     key = f"school-report:{term.pk}:{get_language()}:{stamp}"
     report = report_cache.get(key)
     if report is None:
@@ -208,14 +213,36 @@ def school_report(term: Term) -> SchoolReport:
     return report
 
 
+# What the report shows of a teacher: the key digests them, so a rename shows.
+TEACHER_NAME_FIELDS = (
+    "teacher__full_name",
+    "teacher__given_name",
+    "teacher__family_name",
+    "teacher__email",
+)
+
+
+def _published(term: Term):
+    return TermGrade.objects.filter(
+        term=term, published_at__isnull=False, published_percent__isnull=False
+    )
+
+
+def _shown_classroom_subjects(term: Term):
+    """The classroom subjects of the term's year, and any other with a published
+    grade in the term."""
+    return ClassroomSubject.objects.filter(
+        Q(classroom__school_year_id=term.school_year_id)
+        | Q(Exists(_published(term).filter(classroom_subject=OuterRef("pk"))))
+    )
+
+
 def _school_report(term: Term, passing: Decimal) -> SchoolReport:
     """The report itself, in two queries: published grades counted, summed and
     counted passing per classroom subject; the classroom subjects (of the term's
     year, and any other with a published grade in the term) with their classroom,
     subject and teacher."""
-    published = TermGrade.objects.filter(
-        term=term, published_at__isnull=False, published_percent__isnull=False
-    )
+    published = _published(term)
     per_subject = {
         row["classroom_subject_id"]: row
         for row in published.values("classroom_subject_id")
@@ -227,10 +254,7 @@ def _school_report(term: Term, passing: Decimal) -> SchoolReport:
         .order_by()
     }
     classroom_subjects = (
-        ClassroomSubject.objects.filter(
-            Q(classroom__school_year_id=term.school_year_id)
-            | Q(Exists(published.filter(classroom_subject=OuterRef("pk"))))
-        )
+        _shown_classroom_subjects(term)
         .values(
             "pk",
             "classroom_id",
@@ -241,10 +265,7 @@ def _school_report(term: Term, passing: Decimal) -> SchoolReport:
             "subject__name",
             "subject__code",
             "teacher_id",
-            "teacher__full_name",
-            "teacher__given_name",
-            "teacher__family_name",
-            "teacher__email",
+            *TEACHER_NAME_FIELDS,
         )
         .order_by()
     )

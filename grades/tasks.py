@@ -1,4 +1,5 @@
-"""Background tasks of the gradebook (django-tasks), and how services enqueue them.
+"""Background tasks of the gradebook (django-tasks); services enqueue them with
+`school.tasks.enqueue_in_transaction`.
 
 Tasks take ids, never objects: with the database backend their arguments are
 stored as JSON and read back by `manage.py db_worker`, maybe much later.
@@ -10,35 +11,19 @@ that can defer, such as the database one) or at once (the immediate one).
 """
 
 from datetime import timedelta
-from functools import partial
 
 import structlog
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
-from django_tasks_db import DatabaseBackend
 
 from grades import notifications
+from grades.services.report_batch_build import report_batch_build
 
 logger = structlog.get_logger(__name__)
 
 # Attempts at each email, and the wait before the second and the third.
 SEND_ATTEMPTS = 3
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=10))
-
-
-def enqueue_in_transaction(task_, **kwargs) -> None:
-    """Enqueue `task_` so that it exists only if the current transaction commits.
-
-    The database backend writes the task's row in this very transaction: it
-    commits or rolls back with the write that caused it, and no worker sees it
-    before the commit. Any other backend (the immediate one runs the task on the
-    spot) is only called once the transaction has committed.
-    """
-    if isinstance(task_.get_backend(), DatabaseBackend):
-        task_.enqueue(**kwargs)
-    else:
-        transaction.on_commit(partial(task_.enqueue, **kwargs), robust=True)
 
 
 @task()
@@ -79,7 +64,4 @@ def send_term_grades_published(
 @task()
 def build_report_batch(*, batch_id: int) -> None:
     """Render the PDF of a batch of report cards, recording progress."""
-    # Imported here: the service enqueues this very task.
-    from grades.services.report_batches import report_batch_build
-
     report_batch_build(batch_id)

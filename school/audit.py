@@ -24,7 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from school.models import AuditEvent, Channel
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    # The project's user model (accounts.User), named by its base: a shared helper
+    # imports no app.
+    from django.contrib.auth.base_user import AbstractBaseUser as User
 
 __all__ = [
     "Actor",

@@ -27,9 +27,10 @@ from classrooms.models import ClassroomSubject, Enrollment, Term
 from grades import calc
 from grades.models import GradeChange, TermGrade
 from grades.selectors import grade_bands
-from grades.tasks import enqueue_in_transaction, send_term_grades_published
+from grades.tasks import send_term_grades_published
 from grades.term_grade_selectors import effective_grade, term_inputs
 from school.audit import Actor
+from school.tasks import enqueue_in_transaction
 
 logger = structlog.get_logger(__name__)
 

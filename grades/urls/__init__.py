@@ -1,5 +1,6 @@
 from grades.urls import (
     assessments,
+    classrooms,
     gradebook,
     records,
     report_batches,
@@ -10,6 +11,7 @@ from grades.urls import reports as class_reports
 from grades.urls import school_report as school_reports
 
 urlpatterns = [
+    *classrooms.urlpatterns,
     *gradebook.urlpatterns,
     *assessments.urlpatterns,
     *term_grades.urlpatterns,

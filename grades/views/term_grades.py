@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 
 import policies
 from accounts.mixins import StaffRequiredMixin
+from classrooms.terms import term_lock, term_unlock
 from grades import selectors
 from grades import term_grade_selectors as tg_selectors
 from grades.services.term_grades import (
@@ -30,7 +31,6 @@ from grades.services.term_grades import (
     term_grades_publish,
     term_grades_update,
 )
-from grades.services.terms import term_lock, term_unlock
 from grades.views.access import GradingAccessMixin
 from school.audit import Actor
 from school.numbers import NotANumber, decimals_typed, parse_decimal

@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from grades.models import ReportBatch, ReportBatchStatus
-from grades.services.report_batches import report_batch_build
+from grades.services.report_batch_build import report_batch_build
 from school.collation import name_key
 from tests import factories
 from tests.grades.conftest import add_students, run_worker
@@ -324,7 +324,9 @@ class TestProgress:
     def test_the_build_records_progress_as_cards_are_drawn(
         self, teacher, classroom, term, class_of_five, monkeypatch
     ):
-        monkeypatch.setattr("grades.services.report_batches.PROGRESS_EVERY_SECONDS", 0)
+        monkeypatch.setattr(
+            "grades.services.report_batch_build.PROGRESS_EVERY_SECONDS", 0
+        )
         batch = ReportBatch.objects.create(
             requested_by=teacher, term=term, classroom=classroom, total=5
         )

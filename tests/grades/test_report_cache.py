@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import user_update
 from classrooms import report_versions, structure
 from classrooms.models import ReportVersion
 from grades.models import GradeBand
@@ -369,3 +370,32 @@ class TestSchoolReport:
         )
         report = client.get(self.url(term)).context["report"]
         assert [c.name for c in report.classrooms] == ["7A bis"]
+
+    def test_a_renamed_teacher_shows_on_the_next_load(
+        self, client, admin, teacher, student, term, classroom_subject
+    ):
+        # accounts bumps no report version: the key digests the teachers' names.
+        factories.TermGradeFactory(
+            student=student,
+            classroom_subject=classroom_subject,
+            term=term,
+            computed=Decimal("70"),
+            published_percent=Decimal("70"),
+            published_letter="C-",
+            published_at=timezone.now(),
+        )
+        client.force_login(admin)
+        report = client.get(self.url(term)).context["report"]
+        assert [t.name for t in report.teachers] == [teacher.full_name]
+        versions = list(ReportVersion.objects.values_list("pk", "version"))
+
+        user_update(
+            actor=Actor(user=admin),
+            user=teacher,
+            changes={"given_name": "Renata", "family_name": "Nueva", "full_name": ""},
+        )
+        assert list(ReportVersion.objects.values_list("pk", "version")) == versions
+        report = client.get(self.url(term)).context["report"]
+        teacher.refresh_from_db()
+        assert teacher.full_name != "" and "Renata" in teacher.full_name
+        assert [t.name for t in report.teachers] == [teacher.full_name]

@@ -423,7 +423,8 @@ class TestQueryBudget:
         self.build(school_year, term, classrooms, students)
         client.force_login(admin)
         # user (the session is cached); current school year; its terms; grade
-        # bands; report versions counted and summed; classroom subjects counted;
+        # bands; report versions counted and summed; classroom subjects counted
+        # per teacher, with the teacher's names;
         # then, not cached yet: published grades counted per classroom subject;
         # the classroom subjects with their classroom, subject and teacher
         with CaptureQueriesContext(connection) as queries:

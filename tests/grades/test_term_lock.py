@@ -9,16 +9,16 @@ from django.db import connection
 from django.urls import reverse
 from structlog.testing import capture_logs
 
+from classrooms import terms as terms_service
 from classrooms.models import Term
+from classrooms.terms import term_lock, term_unlock
 from grades.models import GradeChange, Score, TermGrade
-from grades.services import terms as terms_service
 from grades.services.scores import CellChange, GridRejected, scores_record
 from grades.services.term_grades import (
     TermGradeEdit,
     term_grades_publish,
     term_grades_update,
 )
-from grades.services.terms import term_lock, term_unlock
 from school import audit
 from school.audit import Actor, AuditEvent, Channel
 from tests import factories

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ["accounts", "classrooms", "grades", "school"]
-THE_RULES = {"policies/__init__.py", "accounts/mixins.py"}
+THE_RULES = {"policies/__init__.py", "policies/people.py", "accounts/mixins.py"}
 
 ROLE_ATTRIBUTES = {
     "role",

@@ -13,7 +13,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-LOCKED = "term_locked"  # registered by grades.events, with a reason
+LOCKED = "term_locked"  # registered by classrooms.events, with a reason
 
 
 class TestActor:

@@ -1,5 +1,8 @@
 """Locking and unlocking a term: staff only, with a reason, audited twice.
 
+The lock is a field of the term, so its service lives with the term in
+`classrooms`; the grade services of `grades` read it.
+
 A locked term refuses every grade change: scores (`scores_record`), term grades
 and publishing (`term_grades_update`, `term_grades_publish`). Each action writes a
 log event and an audit event on the term, so it shows in the term's history in
@@ -15,8 +18,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 import policies
+from classrooms import events
 from classrooms.models import Term
-from grades import events
 from school import audit
 from school.audit import Actor
 
