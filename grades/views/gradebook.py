@@ -99,7 +99,7 @@ def _row_html(row: selectors.GridRow, cells: list[CellDisplay], locked: bool) ->
             f'<td class="{td_class}"><input type="text" class="grid__input" '
             f'name="c-{key}" value="{escape_text(cell.text)}" size="5" '
             f'autocomplete="off" spellcheck="false" '
-            f'aria-labelledby="s-{escape_text(cell.student_id)}'
+            f'aria-labelledby="s-{student_id}'
             f' a-{escape_text(cell.assessment_id)}"{invalid}{readonly}'
             f' data-cell="{key}">'
             f'<input type="hidden" name="o-{key}" value="{escape_text(cell.original)}">'
