@@ -18,6 +18,10 @@ names, teachers and their names, grade bands), read fresh on every request:
 
 What is cached is data for every viewer; the selectors filter it per viewer after
 reading, so a cached line never reaches a viewer who may not see it.
+
+This is the only cache of report cards: pages render the lines on every request,
+and no template fragment is cached (a rendered fragment is one viewer's view of
+one version, with an invalidation of its own to get right).
 """
 
 import hashlib

@@ -141,9 +141,6 @@ class ReportCard:
     term: Term
     lines: list[ReportCardLine]
     complete: bool  # the viewer sees every line (else only the lines they teach)
-    # Names what this card shows (its data's version and the lines this viewer
-    # sees): the rendered card may be cached under it.
-    fragment_key: str = ""
 
     @property
     def school_year(self):
@@ -233,9 +230,6 @@ def report_cards_of(
                     viewer, line.classroom_subject, whole=False
                 )
             ]
-        shown = report_cache.digest(
-            complete, [line.classroom_subject.pk for line in lines]
-        )
         cards.append(
             ReportCard(
                 school_name=settings.SCHOOL_NAME,
@@ -243,7 +237,6 @@ def report_cards_of(
                 term=term,
                 lines=lines,
                 complete=complete,
-                fragment_key=f"{keys[student.pk]}:{shown}",
             )
         )
     return cards

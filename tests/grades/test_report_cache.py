@@ -269,6 +269,25 @@ class TestReportCard:
         with django_assert_num_queries(4):
             card(client, student, term)
 
+    def test_the_card_is_cached_once_as_its_lines_never_as_markup(
+        self, client, student, term, published_quiz
+    ):
+        client.force_login(student)
+        first = client.get(reverse("report_card"), {"term": term.pk})
+        second = client.get(reverse("report_card"), {"term": term.pk})
+        # One cache layer, the versioned lines: no rendered fragment is kept, so
+        # no page can show markup rendered for another viewer or another version.
+        assert len(_report_card_keys()) == 1
+        assert not [key for key in _all_keys() if "template.cache" in key]
+        assert published_quiz.title in first.content.decode()
+        assert published_quiz.title in second.content.decode()
+
+
+def _all_keys():
+    if hasattr(cache, "keys"):
+        return list(cache.keys("*"))
+    return list(cache._cache)
+
 
 def _report_card_keys():
     """Keys of cached report cards, on Redis or the local-memory cache."""
