@@ -104,12 +104,8 @@ def roster_of(classroom: Classroom) -> Roster:
         )
     )
     return Roster(
-        current=[
-            e for e in enrollments if not (e.withdrawn_on and e.withdrawn_on <= today)
-        ],
-        withdrawn=[
-            e for e in enrollments if e.withdrawn_on and e.withdrawn_on <= today
-        ],
+        current=[e for e in enrollments if e.is_current(today)],
+        withdrawn=[e for e in enrollments if not e.is_current(today)],
     )
 
 

@@ -10,7 +10,6 @@
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 
 import policies
@@ -60,10 +59,9 @@ def students_of_batch(batch: ReportBatch) -> list[User]:
 def students_in_term(
     term: Term, *, classroom: Classroom | None = None, grade_level: int | None = None
 ) -> list[User]:
-    enrollments = Enrollment.objects.filter(
-        classroom__school_year_id=term.school_year_id,
-        enrolled_on__lte=term.ends_on,
-    ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=term.starts_on))
+    enrollments = Enrollment.objects.in_term(term).filter(
+        classroom__school_year_id=term.school_year_id
+    )
     if classroom is not None:
         enrollments = enrollments.filter(classroom=classroom)
     else:

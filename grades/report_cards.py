@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F
 from django.http import Http404
 
 import policies
@@ -255,12 +255,10 @@ def _enrollments_in_term(
     """Per student, their enrollments that overlap `term`, by classroom id."""
     by_student = {pk: {} for pk in student_ids}
     enrollments = (
-        Enrollment.objects.filter(
-            student_id__in=student_ids,
-            classroom__school_year_id=term.school_year_id,
-            enrolled_on__lte=term.ends_on,
+        Enrollment.objects.in_term(term)
+        .filter(
+            student_id__in=student_ids, classroom__school_year_id=term.school_year_id
         )
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=term.starts_on))
         .order_by("pk")
     )
     for enrollment in enrollments:

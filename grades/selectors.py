@@ -208,8 +208,9 @@ def gradebook(classroom_subject: ClassroomSubject, term: Term) -> Gradebook:
     today = timezone.localdate()
     rows, withdrawn = [], []
     for enrollment in enrollments:
-        left = enrollment.withdrawn_on is not None and enrollment.withdrawn_on <= today
-        (withdrawn if left else rows).append(row_for(enrollment))
+        (rows if enrollment.is_current(today) else withdrawn).append(
+            row_for(enrollment)
+        )
     columns = [
         ColumnSummary(
             assessment,
@@ -265,10 +266,10 @@ def grid_totals(
     today = timezone.localdate()
     # Column averages count the class's current students only (as the grid does).
     current = Exists(
-        Enrollment.objects.filter(
+        Enrollment.objects.current(today).filter(
             classroom_id=classroom_subject.classroom_id,
             student_id=OuterRef("student_id"),
-        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+        )
     )
     scores = {}
     current_cells = set()

@@ -235,8 +235,7 @@ def term_grade_sheet(classroom_subject: ClassroomSubject, term: Term) -> TermGra
             term_grade=term_grade,
             changed=changed_since_publishing(term_grade, now),
         )
-        left = enrollment.withdrawn_on is not None and enrollment.withdrawn_on <= today
-        (withdrawn if left else rows).append(row)
+        (rows if enrollment.is_current(today) else withdrawn).append(row)
     return TermGradeSheet(
         classroom_subject=classroom_subject,
         term=term,
