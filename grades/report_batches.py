@@ -27,14 +27,6 @@ def get_classroom_for_batch(user: User, classroom_id: int) -> Classroom:
     return classroom
 
 
-def terms_of_classroom(classroom: Classroom) -> list[Term]:
-    return list(
-        Term.objects.filter(school_year_id=classroom.school_year_id).order_by(
-            "starts_on", "pk"
-        )
-    )
-
-
 def get_batch_for_user(user: User, batch_id: int, *, with_pdf: bool = False):
     """The batch `user` asked for, or 404. The PDF's bytes only when wanted."""
     batches = ReportBatch.objects.select_related(

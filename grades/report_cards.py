@@ -26,9 +26,7 @@ from accounts.models import User
 from classrooms.models import ClassroomSubject, Enrollment, Term
 from grades import calc, report_cache
 from grades.models import Assessment, Category, Score, TermGrade
-from grades.selectors import current_term
 from grades.term_grade_selectors import PublishedScore
-from school.ids import id_or_404
 
 
 def get_student_for_report_card(viewer: User, student_id: int) -> User:
@@ -72,20 +70,6 @@ def terms_of_student(student: User) -> list[Term]:
         .select_related("school_year")
         .order_by("starts_on", "pk")
     )
-
-
-def get_term_of(terms: list[Term], term_id: int | str | None) -> Term | None:
-    """The chosen term among the student's terms; the current one if none chosen.
-
-    404 for a term that is not one of the student's.
-    """
-    if term_id in (None, ""):
-        return current_term(terms)
-    wanted = id_or_404(term_id)
-    for term in terms:
-        if term.pk == wanted:
-            return term
-    raise Http404
 
 
 @dataclass(frozen=True)
