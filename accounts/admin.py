@@ -38,7 +38,7 @@ from accounts.services import (
     users_send_password_reset,
 )
 from classrooms import services as enrollment_services
-from classrooms.models import Classroom
+from classrooms.models import Classroom, Enrollment
 from grades.models import GradeChange
 from school.admin_actions import DateInput, confirm_action
 from school.admin_filters import RelatedIdListFilter
@@ -104,11 +104,9 @@ class ClassroomListFilter(RelatedIdListFilter):
         queryset = super().queryset(request, queryset)
         if not self.value() or self.chosen_id is None:
             return queryset
-        today = timezone.localdate()
         # One filter() call: the same join as the classroom's.
         return queryset.filter(
-            Q(enrollments__withdrawn_on__isnull=True)
-            | Q(enrollments__withdrawn_on__gt=today),
+            Enrollment.current_q(prefix="enrollments__"),
             enrollments__classroom_id=self.chosen_id,
         )
 

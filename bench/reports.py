@@ -28,8 +28,8 @@ from django.urls import reverse  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from classrooms.models import ClassroomSubject, Enrollment  # noqa: E402
+from classrooms.selectors import terms_of  # noqa: E402
 from grades.models import ReportBatch  # noqa: E402
-from grades.selectors import terms_of  # noqa: E402
 from grades.services.report_batch_build import report_batch_build  # noqa: E402
 from grades.services.term_grades import term_grades_publish  # noqa: E402
 from school.audit import Actor  # noqa: E402
@@ -57,7 +57,7 @@ def main():
             Enrollment.objects.create(
                 student=extra, classroom=classroom, enrolled_on=term_start(classroom)
             )
-        term = terms_of(classroom_subject)[0]
+        term = terms_of(classroom_subject.classroom)[0]
         for subject in classroom.subjects.select_related("teacher"):
             term_grades_publish(
                 actor=Actor(user=subject.teacher),

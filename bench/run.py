@@ -35,7 +35,7 @@ from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count, Q  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -45,7 +45,7 @@ from fixtures import CellAutosave, FullSave, build_grid  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from accounts.services import user_sync_school_admin_group  # noqa: E402
-from classrooms.models import Classroom, Term  # noqa: E402
+from classrooms.models import Classroom, Enrollment, Term  # noqa: E402
 from grades.models import ReportBatch  # noqa: E402
 from grades.services.report_batch_build import report_batch_build  # noqa: E402
 from school import bulk_seed  # noqa: E402
@@ -163,7 +163,9 @@ def report_classroom(term: Term) -> Classroom:
         Classroom.objects.filter(school_year_id=term.school_year_id)
         .filter(teacher__email__iendswith=f"@{bulk_seed.DOMAIN}")
         .annotate(
-            size=Count("enrollments", filter=Q(enrollments__withdrawn_on__isnull=True))
+            size=Count(
+                "enrollments", filter=Enrollment.current_q(prefix="enrollments__")
+            )
         )
     )
     exact = rooms.filter(size=REPORT_CLASS_SIZE).order_by("pk").first()
@@ -242,9 +244,7 @@ def measure_school(runs: int) -> list[Row]:
 
     classroom = report_classroom(term)
     students = list(
-        classroom.enrollments.filter(withdrawn_on__isnull=True)
-        .order_by("pk")
-        .values_list("student", flat=True)
+        classroom.enrollments.current().order_by("pk").values_list("student", flat=True)
     )
     student = User.objects.get(pk=students[0])
     card = partial(logged_in(student).get, reverse("report_card") + f"?term={term.pk}")

@@ -9,10 +9,9 @@ inline's queryset already selected.
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -364,10 +363,7 @@ class ClassroomAdmin(
         )
 
     def get_queryset(self, request):
-        today = timezone.localdate()
-        current = Q(enrollments__withdrawn_on__isnull=True) | Q(
-            enrollments__withdrawn_on__gt=today
-        )
+        current = Enrollment.current_q(prefix="enrollments__")
         return (
             super()
             .get_queryset(request)

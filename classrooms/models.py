@@ -237,11 +237,24 @@ class ClassroomSubject(models.Model):
 
 
 class EnrollmentQuerySet(models.QuerySet):
+    """The one place that says which enrollments count on a day or in a term.
+
+    Which day matters is the caller's choice: today for live pages (gradebook,
+    roster, who may see a classroom); the term for a term's documents (report
+    card, class report, batch), so that a student who left after the term still
+    shows on it.
+    """
+
     def current(self, on=None):
-        on = on or timezone.localdate()
-        return self.filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+        """Not withdrawn on `on` (default today): see `Enrollment.current_q`."""
+        return self.filter(Enrollment.current_q(on=on))
+
+    def in_term(self, term):
+        """In the class on at least one day of `term`: see `Enrollment.in_term_q`."""
+        return self.filter(Enrollment.in_term_q(term))
 
     def withdrawn(self, on=None):
+        """Withdrawn on or before `on` (default today): the complement of current."""
         on = on or timezone.localdate()
         return self.filter(withdrawn_on__lte=on)
 
@@ -292,11 +305,37 @@ class Enrollment(models.Model):
     def __str__(self):
         return f"{self.student} · {self.classroom}"
 
+    @staticmethod
+    def current_q(on=None, prefix: str = "") -> Q:
+        """Enrollments not withdrawn on `on` (default today): withdrawn later or
+        never. A withdrawal takes effect on its date. An enrollment that starts
+        after `on` counts (a roster set up ahead of the year shows).
+
+        `prefix` reaches them from another model: `prefix="enrollments__"`.
+        """
+        on = on or timezone.localdate()
+        return Q(**{f"{prefix}withdrawn_on__isnull": True}) | Q(
+            **{f"{prefix}withdrawn_on__gt": on}
+        )
+
+    @staticmethod
+    def in_term_q(term, prefix: str = "") -> Q:
+        """Enrollments in the class on at least one day of `term`: begun by its
+        end and not withdrawn by its start (one who left during the term or
+        after it still counts for it)."""
+        return Q(**{f"{prefix}enrolled_on__lte": term.ends_on}) & Enrollment.current_q(
+            on=term.starts_on, prefix=prefix
+        )
+
+    def is_current(self, on=None) -> bool:
+        """`current_q` for one enrollment already loaded."""
+        on = on or timezone.localdate()
+        return self.withdrawn_on is None or self.withdrawn_on > on
+
     @property
     def is_withdrawn(self):
-        return (
-            self.withdrawn_on is not None and self.withdrawn_on <= timezone.localdate()
-        )
+        """Withdrawn today or before (not current today)."""
+        return not self.is_current()
 
     def clean(self):
         super().clean()

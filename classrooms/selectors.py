@@ -64,6 +64,15 @@ def current_classes_of_student(student: User) -> list[Classroom]:
     )
 
 
+def terms_of(classroom: Classroom) -> list[Term]:
+    """The terms of the classroom's school year, in order. One query."""
+    return list(
+        Term.objects.filter(school_year_id=classroom.school_year_id).order_by(
+            "starts_on", "pk"
+        )
+    )
+
+
 def all_classrooms() -> list[Classroom]:
     return list(
         Classroom.objects.select_related("school_year", "teacher")
@@ -104,12 +113,8 @@ def roster_of(classroom: Classroom) -> Roster:
         )
     )
     return Roster(
-        current=[
-            e for e in enrollments if not (e.withdrawn_on and e.withdrawn_on <= today)
-        ],
-        withdrawn=[
-            e for e in enrollments if e.withdrawn_on and e.withdrawn_on <= today
-        ],
+        current=[e for e in enrollments if e.is_current(today)],
+        withdrawn=[e for e in enrollments if not e.is_current(today)],
     )
 
 

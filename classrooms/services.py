@@ -52,10 +52,6 @@ def _log(actor: Actor, users: list[User], code: str, **params) -> None:
     audit.record_many(actor=actor, code=code, targets=users, params=params)
 
 
-def _current(on: datetime.date) -> Q:
-    return Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on)
-
-
 def enrollments_enroll(
     *,
     actor: Actor,
@@ -129,7 +125,7 @@ def enrollments_withdraw(
     outcome = EnrollmentOutcome(not_students=others)
     with transaction.atomic():
         current = Enrollment.objects.select_for_update().filter(
-            _current(on), student__in=students
+            Enrollment.current_q(on=on), student__in=students
         )
         enrolled_ids = set(current.values_list("student_id", flat=True))
         _withdraw(Enrollment.objects.filter(pk__in=current.values("pk")), on)
@@ -168,14 +164,11 @@ def enrollments_move(
         rows = list(
             Enrollment.objects.select_for_update()
             .filter(student__in=students, classroom__school_year=classroom.school_year)
-            .filter(_current(on) | Q(classroom=classroom))
+            .filter(Enrollment.current_q(on=on) | Q(classroom=classroom))
         )
         target = {e.student_id: e for e in rows if e.classroom_id == classroom.pk}
         leaving = [
-            e.pk
-            for e in rows
-            if e.classroom_id != classroom.pk
-            and (e.withdrawn_on is None or e.withdrawn_on > on)
+            e.pk for e in rows if e.classroom_id != classroom.pk and e.is_current(on)
         ]
         leaving_students = {e.student_id for e in rows if e.pk in set(leaving)}
         _withdraw(Enrollment.objects.filter(pk__in=leaving), on)
@@ -186,7 +179,7 @@ def enrollments_move(
                 new.append(
                     Enrollment(student=student, classroom=classroom, enrolled_on=on)
                 )
-            elif enrollment.withdrawn_on is not None and enrollment.withdrawn_on <= on:
+            elif not enrollment.is_current(on):
                 reopened.append(enrollment.pk)
             elif student.pk not in leaving_students:
                 outcome.already.append(student)

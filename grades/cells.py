@@ -72,8 +72,8 @@ def parse_cell(text: str, max_points: Decimal) -> CellValue:
             "above_max",
             _("%(points)s is more than the maximum of %(max)s.")
             % {
-                "points": number_format(Decimal(_plain(points))),
-                "max": number_format(Decimal(_plain(max_points))),
+                "points": local_number(points),
+                "max": local_number(max_points),
             },
         )
     return CellValue(state=calc.GRADED, points=points.quantize(_CENT))
@@ -84,7 +84,7 @@ def format_cell(state: str, points: Decimal | None) -> str:
     if state == calc.GRADED:
         if points is None:
             raise ValueError("A graded score needs points.")
-        return _plain(points)
+        return plain_number(points)
     if state == calc.EXCUSED:
         return EXCUSED
     if state == calc.MISSING:
@@ -94,7 +94,13 @@ def format_cell(state: str, points: Decimal | None) -> str:
     raise ValueError(f"Unknown score state: {state!r}.")
 
 
-def _plain(value: Decimal) -> str:
-    """The number with a dot and no trailing zeros or exponent: "17.5", "20", "0"."""
+def plain_number(value: Decimal) -> str:
+    """The number with a dot and no trailing zeros or exponent: "17.5", "20", "0",
+    whatever the language (cells, CSV headings)."""
     text = format(value.normalize(), "f")
     return "0" if text == "-0" else text
+
+
+def local_number(value: Decimal) -> str:
+    """`plain_number` in the reader's number format: "17,5" in Spanish."""
+    return number_format(Decimal(plain_number(value)))

@@ -21,7 +21,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from urllib.parse import quote
 
 from django.conf import settings
@@ -34,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from grades import calc
-from grades.cells import CellError, format_cell, parse_cell
+from grades.cells import CellError, format_cell, parse_cell, plain_number
 from grades.services.scores import CellChange
 from school.ids import parse_id
 
@@ -74,12 +73,6 @@ def unneutralise(text: str) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
         return text[1:]
     return text
-
-
-def plain_number(value: Decimal) -> str:
-    """17.5, 20, 0: a dot and no trailing zeros, whatever the language."""
-    text = format(value.normalize(), "f")
-    return "0" if text == "-0" else text
 
 
 def assessment_heading(assessment) -> str:

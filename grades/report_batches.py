@@ -10,7 +10,6 @@
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 
 import policies
@@ -26,14 +25,6 @@ def get_classroom_for_batch(user: User, classroom_id: int) -> Classroom:
     if not policies.may_request_class_batch(user, classroom):
         raise PermissionDenied
     return classroom
-
-
-def terms_of_classroom(classroom: Classroom) -> list[Term]:
-    return list(
-        Term.objects.filter(school_year_id=classroom.school_year_id).order_by(
-            "starts_on", "pk"
-        )
-    )
 
 
 def get_batch_for_user(user: User, batch_id: int, *, with_pdf: bool = False):
@@ -60,10 +51,9 @@ def students_of_batch(batch: ReportBatch) -> list[User]:
 def students_in_term(
     term: Term, *, classroom: Classroom | None = None, grade_level: int | None = None
 ) -> list[User]:
-    enrollments = Enrollment.objects.filter(
-        classroom__school_year_id=term.school_year_id,
-        enrolled_on__lte=term.ends_on,
-    ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=term.starts_on))
+    enrollments = Enrollment.objects.in_term(term).filter(
+        classroom__school_year_id=term.school_year_id
+    )
     if classroom is not None:
         enrollments = enrollments.filter(classroom=classroom)
     else:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F
 from django.http import Http404
 
 import policies
@@ -26,9 +26,7 @@ from accounts.models import User
 from classrooms.models import ClassroomSubject, Enrollment, Term
 from grades import calc, report_cache
 from grades.models import Assessment, Category, Score, TermGrade
-from grades.selectors import current_term
 from grades.term_grade_selectors import PublishedScore
-from school.ids import id_or_404
 
 
 def get_student_for_report_card(viewer: User, student_id: int) -> User:
@@ -72,20 +70,6 @@ def terms_of_student(student: User) -> list[Term]:
         .select_related("school_year")
         .order_by("starts_on", "pk")
     )
-
-
-def get_term_of(terms: list[Term], term_id: int | str | None) -> Term | None:
-    """The chosen term among the student's terms; the current one if none chosen.
-
-    404 for a term that is not one of the student's.
-    """
-    if term_id in (None, ""):
-        return current_term(terms)
-    wanted = id_or_404(term_id)
-    for term in terms:
-        if term.pk == wanted:
-            return term
-    raise Http404
 
 
 @dataclass(frozen=True)
@@ -248,12 +232,10 @@ def _enrollments_in_term(
     """Per student, their enrollments that overlap `term`, by classroom id."""
     by_student = {pk: {} for pk in student_ids}
     enrollments = (
-        Enrollment.objects.filter(
-            student_id__in=student_ids,
-            classroom__school_year_id=term.school_year_id,
-            enrolled_on__lte=term.ends_on,
+        Enrollment.objects.in_term(term)
+        .filter(
+            student_id__in=student_ids, classroom__school_year_id=term.school_year_id
         )
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=term.starts_on))
         .order_by("pk")
     )
     for enrollment in enrollments:

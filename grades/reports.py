@@ -97,7 +97,7 @@ class ClassReport:
     classroom_subject: ClassroomSubject
     term: Term
     assessments: list[AssessmentStats]
-    students: list[StudentGrade]  # current students, by name
+    students: list[StudentGrade]  # in the class at the term's end (or today), by name
     stats: calc.Stats  # over the students' term grades
     bands: list[BandCount]  # highest band first
     buckets: list[tuple[str, int]]  # 0-9, 10-19 ... 90-100
@@ -124,12 +124,18 @@ def _buckets(percents: list[Decimal]) -> list[tuple[str, int]]:
 def class_report(classroom_subject: ClassroomSubject, term: Term) -> ClassReport:
     """Statistics of one classroom subject in one term.
 
-    Three queries when cached (current enrollments with students, grade bands,
+    Its students are those in the class on the term's last day, or today while
+    the term runs (or has yet to start): one who left after the term still counts
+    for it, one who joined after it does not.
+
+    Three queries when cached (those enrollments with students, grade bands,
     the classroom subject's report version), four more when not: categories,
     assessments, scores, term grades (for overrides).
     """
+    day = min(timezone.localdate(), term.ends_on)
     enrollments = list(
-        Enrollment.objects.current()
+        Enrollment.objects.in_term(term)
+        .current(day)
         .filter(classroom_id=classroom_subject.classroom_id)
         .select_related("student")
         .order_by(*person_ordering("student__"))

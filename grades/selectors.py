@@ -32,6 +32,7 @@ from grades.models import (
     ScoreState,
 )
 from school.collation import person_ordering
+from school.ids import id_or_404
 
 
 def gradable_subjects(user: User, classroom_id: int):
@@ -69,15 +70,6 @@ def get_classroom_subject_for_grading(
     raise PermissionDenied
 
 
-def terms_of(classroom_subject: ClassroomSubject) -> list[Term]:
-    """The terms of the classroom's school year, in order."""
-    return list(
-        Term.objects.filter(
-            school_year_id=classroom_subject.classroom.school_year_id
-        ).order_by("starts_on", "pk")
-    )
-
-
 def current_term(terms: list[Term], today=None) -> Term | None:
     """The term running today; between terms the latest started; else the first."""
     today = today or timezone.localdate()
@@ -88,6 +80,24 @@ def current_term(terms: list[Term], today=None) -> Term | None:
     if started:
         return started[-1]
     return terms[0] if terms else None
+
+
+def term_among(terms: list[Term], term_id) -> Term:
+    """The term with `term_id` (from a URL or a form) among `terms`, else 404:
+    a term of another year, an unknown or malformed id, or none at all."""
+    wanted = id_or_404(term_id)
+    for term in terms:
+        if term.pk == wanted:
+            return term
+    raise Http404
+
+
+def chosen_term(terms: list[Term], term_id) -> Term | None:
+    """The term a page was asked for (`term_among`), or the current one when the
+    request names none (None or ""); None only when there are no terms."""
+    if term_id in (None, ""):
+        return current_term(terms)
+    return term_among(terms, term_id)
 
 
 class StoredScore(NamedTuple):
@@ -208,8 +218,9 @@ def gradebook(classroom_subject: ClassroomSubject, term: Term) -> Gradebook:
     today = timezone.localdate()
     rows, withdrawn = [], []
     for enrollment in enrollments:
-        left = enrollment.withdrawn_on is not None and enrollment.withdrawn_on <= today
-        (withdrawn if left else rows).append(row_for(enrollment))
+        (rows if enrollment.is_current(today) else withdrawn).append(
+            row_for(enrollment)
+        )
     columns = [
         ColumnSummary(
             assessment,
@@ -265,10 +276,10 @@ def grid_totals(
     today = timezone.localdate()
     # Column averages count the class's current students only (as the grid does).
     current = Exists(
-        Enrollment.objects.filter(
+        Enrollment.objects.current(today).filter(
             classroom_id=classroom_subject.classroom_id,
             student_id=OuterRef("student_id"),
-        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+        )
     )
     scores = {}
     current_cells = set()

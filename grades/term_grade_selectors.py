@@ -29,14 +29,6 @@ from school.collation import person_ordering
 # Terms
 
 
-def get_term_of(terms: list[Term], term_id: int) -> Term:
-    """The term with `term_id` among the classroom's terms, else 404."""
-    for term in terms:
-        if term.pk == term_id:
-            return term
-    raise Http404
-
-
 def get_term(term_id: int) -> Term:
     """Any term, for staff (who see everything); 404 if there is none."""
     term = Term.objects.select_related("school_year").filter(pk=term_id).first()
@@ -235,8 +227,7 @@ def term_grade_sheet(classroom_subject: ClassroomSubject, term: Term) -> TermGra
             term_grade=term_grade,
             changed=changed_since_publishing(term_grade, now),
         )
-        left = enrollment.withdrawn_on is not None and enrollment.withdrawn_on <= today
-        (withdrawn if left else rows).append(row)
+        (rows if enrollment.is_current(today) else withdrawn).append(row)
     return TermGradeSheet(
         classroom_subject=classroom_subject,
         term=term,

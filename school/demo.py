@@ -156,9 +156,7 @@ def weekday(day: datetime.date) -> datetime.date:
 def enrolled_on_day(enrollment, day: datetime.date) -> bool:
     """Whether the student was in the class on `day` (work due before joining or
     after leaving is not theirs)."""
-    if enrollment.enrolled_on > day:
-        return False
-    return enrollment.withdrawn_on is None or enrollment.withdrawn_on > day
+    return enrollment.enrolled_on <= day and enrollment.is_current(day)
 
 
 @dataclass

@@ -34,13 +34,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from classrooms import report_versions
 from classrooms.models import ClassroomSubject, Term
 from grades import events
+from grades.cells import local_number
 from grades.models import Assessment, Category, GradeChange, Score, ScoreState
 from school import audit
 from school.audit import Actor
@@ -59,11 +59,6 @@ MAX_POINTS = Decimal("9999.99")  # max_digits=6, decimal_places=2
 
 def _log_on_commit(event: str, **fields) -> None:
     transaction.on_commit(lambda: logger.info(event, **fields))
-
-
-def _plain(value: Decimal) -> str:
-    """17.50 -> "17.5", 20.00 -> "20", in the reader's number format."""
-    return number_format(value.normalize() if value % 1 else value.quantize(1))
 
 
 def _decimal_problem(value, *, maximum: Decimal, too_small: str, too_big: str):
@@ -124,7 +119,8 @@ def _validate_category(
         weight,
         maximum=MAX_WEIGHT,
         too_small=_("A category's weight must be more than zero."),
-        too_big=_("A weight can be at most %(max)s.") % {"max": _plain(MAX_WEIGHT)},
+        too_big=_("A weight can be at most %(max)s.")
+        % {"max": local_number(MAX_WEIGHT)},
     )
     if weight_problem:
         errors["weight"] = weight_problem
@@ -307,7 +303,7 @@ def _validate_assessment(
         maximum=MAX_POINTS,
         too_small=_("Maximum points must be more than zero."),
         too_big=_("Maximum points can be at most %(max)s.")
-        % {"max": _plain(MAX_POINTS)},
+        % {"max": local_number(MAX_POINTS)},
     )
     if points_problem:
         errors["max_points"] = points_problem
@@ -316,7 +312,7 @@ def _validate_assessment(
         if highest is not None and max_points < highest:
             errors["max_points"] = _(
                 "Maximum points cannot be below a stored score (%(highest)s)."
-            ) % {"highest": _plain(highest)}
+            ) % {"highest": local_number(highest)}
     return errors
 
 

@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from classrooms.models import Enrollment
+from classrooms.selectors import terms_of
 from grades import calc, selectors
 from grades.assessment_forms import (
     AssessmentForm,
@@ -302,7 +303,7 @@ class AssessmentCreateView(ServiceFormMixin, ClassroomSubjectMixin, FormView):
         return {
             "term": self.term_id
             or getattr(
-                selectors.current_term(selectors.terms_of(self.classroom_subject)),
+                selectors.current_term(terms_of(self.classroom_subject.classroom)),
                 "pk",
                 None,
             ),

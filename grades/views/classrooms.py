@@ -31,7 +31,7 @@ class ClassroomDetailView(MemberRequiredMixin, TemplateView):
                 if policies.may_grade(user, subject)
             }
         if policies.may_request_class_batch(user, classroom):
-            terms = report_batches.terms_of_classroom(classroom)
+            terms = selectors.terms_of(classroom)
             context.update(batch_terms=terms, batch_term=current_term(terms))
         # A student's own published results; None (no query) for everyone else.
         context["my_results"] = student_results(self.request.user, classroom)

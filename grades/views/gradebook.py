@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from classrooms.selectors import terms_of
 from grades import selectors
 from grades.forms import cell_key, grid_changes, posted_cell, typed_values
 from grades.services.scores import CellProblem, GridRejected, scores_record
@@ -154,7 +155,7 @@ class GradebookMixin(GradingAccessMixin):
         return parse_id(request.GET.get("subject"))
 
     def load_objects(self, request, kwargs):
-        self.terms = selectors.terms_of(self.classroom_subject)
+        self.terms = terms_of(self.classroom_subject.classroom)
         term_id = parse_id(request.GET.get("term"))
         if term_id is None:
             self.term = selectors.current_term(self.terms)

@@ -22,20 +22,14 @@ from accounts.mixins import (
     TeacherRequiredMixin,
 )
 from classrooms.models import Term
+from classrooms.selectors import terms_of
 from grades import report_batches as selectors
 from grades.models import ReportBatchStatus
 from grades.ratelimits import enforce_report_batch_limit
+from grades.selectors import term_among
 from grades.services.report_batches import report_batch_request
 from school.audit import Actor
 from school.ids import id_or_404, parse_id
-
-
-def _term_among(terms, term_id) -> Term:
-    wanted = id_or_404(term_id)
-    for term in terms:
-        if term.pk == wanted:
-            return term
-    raise Http404
 
 
 def _requested(request, **scope):
@@ -56,8 +50,8 @@ class ClassroomReportBatchView(TeacherRequiredMixin, View):
 
     def post(self, request, classroom_id):
         classroom = selectors.get_classroom_for_batch(request.user, classroom_id)
-        terms = selectors.terms_of_classroom(classroom)
-        term = _term_among(terms, request.POST.get("term"))
+        terms = terms_of(classroom)
+        term = term_among(terms, request.POST.get("term"))
         return _requested(request, term=term, classroom=classroom) or redirect(
             "classroom_detail", classroom.pk
         )

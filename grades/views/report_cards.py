@@ -14,6 +14,7 @@ import policies
 from accounts.mixins import MemberRequiredMixin, StudentRequiredMixin
 from grades import report_cards as selectors
 from grades.pdf import report_card_pdf
+from grades.selectors import chosen_term, term_among
 
 
 class ReportCardMixin:
@@ -28,7 +29,7 @@ class ReportCardMixin:
         context = super().get_context_data(**kwargs)
         student = self.get_student()
         terms = selectors.terms_of_student(student)
-        term = selectors.get_term_of(terms, self.request.GET.get("term"))
+        term = chosen_term(terms, self.request.GET.get("term"))
         card = selectors.report_card(student, term, self.request.user) if term else None
         context.update(
             student=student,
@@ -65,7 +66,7 @@ class ReportCardPdfView(MemberRequiredMixin, View):
     def get(self, request, student_id, term_id):
         student = selectors.get_student_for_report_card(request.user, student_id)
         terms = selectors.terms_of_student(student)
-        term = selectors.get_term_of(terms, term_id)
+        term = term_among(terms, term_id)
         card = selectors.report_card(student, term, request.user)
         response = HttpResponse(report_card_pdf(card), content_type="application/pdf")
         name = slugify(f"report-card {student.full_name} {term.name}") or "report-card"

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from accounts.mixins import TeacherRequiredMixin
+from classrooms.selectors import terms_of
 from grades import charts, reports, selectors
-from grades import term_grade_selectors as tg_selectors
 from grades.views.access import GradingAccessMixin
 
 
@@ -20,8 +20,8 @@ class ClassReportView(GradingAccessMixin, TemplateView):
     http_method_names = ["get", "head"]
 
     def load_objects(self, request, kwargs):
-        self.terms = selectors.terms_of(self.classroom_subject)
-        self.term = tg_selectors.get_term_of(self.terms, kwargs["term_id"])
+        self.terms = terms_of(self.classroom_subject.classroom)
+        self.term = selectors.term_among(self.terms, kwargs["term_id"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

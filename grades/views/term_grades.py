@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 
 import policies
 from accounts.mixins import StaffRequiredMixin
+from classrooms.selectors import terms_of
 from classrooms.terms import term_lock, term_unlock
 from grades import selectors
 from grades import term_grade_selectors as tg_selectors
@@ -188,11 +189,11 @@ class TermGradesMixin(GradingAccessMixin):
     """Finds the classroom subject and the term (of the classroom's year) in the URL."""
 
     def load_objects(self, request, kwargs):
-        self.terms = selectors.terms_of(self.classroom_subject)
+        self.terms = terms_of(self.classroom_subject.classroom)
         self.term = self.find_term(kwargs)
 
     def find_term(self, kwargs):
-        return tg_selectors.get_term_of(self.terms, kwargs["term_id"])
+        return selectors.term_among(self.terms, kwargs["term_id"])
 
     def url_args(self):
         return [

@@ -476,6 +476,48 @@ class TestEnrollment:
         assert enrollment not in Enrollment.objects.withdrawn()
         assert enrollment not in Enrollment.objects.current(on=leaving_on)
         assert enrollment in Enrollment.objects.withdrawn(on=leaving_on)
+        assert enrollment.is_current(today)
+        assert not enrollment.is_current(leaving_on)
+
+    def test_in_term_keeps_whoever_was_there_on_one_day_of_the_term(self, classroom):
+        term = factories.TermFactory(
+            school_year=classroom.school_year,
+            starts_on=SCHOOL.first_term[0],
+            ends_on=SCHOOL.first_term[1],
+        )
+
+        def enrol(**dates):
+            return factories.EnrollmentFactory(classroom=classroom, **dates)
+
+        left_before = enrol(withdrawn_on=term.starts_on)
+        left_during = enrol(withdrawn_on=term.starts_on + datetime.timedelta(days=1))
+        left_after = enrol(withdrawn_on=SCHOOL.second_term_start)
+        joined_on_last_day = enrol(enrolled_on=term.ends_on)
+        joined_after = enrol(enrolled_on=SCHOOL.second_term_start)
+
+        assert set(Enrollment.objects.in_term(term)) == {
+            left_during,
+            left_after,
+            joined_on_last_day,
+        }
+        assert left_before not in Enrollment.objects.in_term(term)
+        assert joined_after not in Enrollment.objects.in_term(term)
+
+    def test_current_q_reaches_enrollments_from_the_classroom(self, classroom):
+        gone = factories.EnrollmentFactory(classroom=classroom, withdrawn_on=YEAR_START)
+        rooms = Classroom.objects.filter(
+            Enrollment.current_q(prefix="enrollments__"),
+            enrollments__student=gone.student,
+        )
+        assert not rooms.exists()
+        on_the_first_day = Enrollment.current_q(
+            on=YEAR_START - datetime.timedelta(days=1), prefix="enrollments__"
+        )
+        assert list(
+            Classroom.objects.filter(
+                on_the_first_day, enrollments__student=gone.student
+            )
+        ) == [classroom]
 
 
 class TestRecordsAreProtected:

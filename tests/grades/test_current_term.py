@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from classrooms.selectors import current_school_year
-from grades.selectors import current_term, terms_of
+from classrooms.selectors import current_school_year, terms_of
+from grades.selectors import current_term
 from tests import factories
 from tests.school_calendar import SCHOOL
 
@@ -198,7 +198,7 @@ class TestSummer:
         classroom_subject = factories.ClassroomSubjectFactory(
             classroom=factories.ClassroomFactory(school_year=year, teacher=teacher)
         )
-        assert terms_of(classroom_subject) == [autumn, spring]
+        assert terms_of(classroom_subject.classroom) == [autumn, spring]
         travel(clock, datetime.date(year.ends_on.year, 7, 15))
         client.force_login(teacher)
         response = client.get(
