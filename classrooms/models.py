@@ -133,7 +133,6 @@ class Classroom(models.Model):
         limit_choices_to={"role": Role.TEACHER},
     )
 
-
     class Meta:
         verbose_name = _("classroom")
         verbose_name_plural = _("classrooms")
