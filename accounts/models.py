@@ -223,10 +223,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_teacher(self):
         return self.role == Role.TEACHER
 
-    @property
-    def is_school_admin(self):
-        return self.role == Role.ADMIN
-
     def get_home_url(self):
         home = {
             Role.STUDENT: "report_card",

@@ -159,7 +159,7 @@ class FullSave:
 
 
 class CellAutosave:
-    """The grid script's autosave of one changed cell (static/js/gradebook.js):
+    """The grid script's autosave of one changed cell (static/js/gradebook/network.js):
     a form-encoded POST to the cells endpoint, answered in JSON with the new
     version, which the next save sends back."""
 

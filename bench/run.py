@@ -45,10 +45,10 @@ from fixtures import CellAutosave, FullSave, build_grid  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from accounts.services import user_sync_school_admin_group  # noqa: E402
+from bench import bulk_seed  # noqa: E402
 from classrooms.models import Classroom, Enrollment, Term  # noqa: E402
 from grades.models import ReportBatch  # noqa: E402
 from grades.services.report_batch_build import report_batch_build  # noqa: E402
-from school import bulk_seed  # noqa: E402
 from school.demo import school_year_bounds  # noqa: E402
 
 SIZES = {"small": 1_000, "large": 50_000}

@@ -109,9 +109,9 @@ def build_data(stack, students):
     from django.db import connections
 
     from accounts.models import Role, User
+    from bench import bulk_seed
     from classrooms.models import ClassroomSubject, Enrollment
     from grades.models import Assessment, Score
-    from school import bulk_seed
 
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)

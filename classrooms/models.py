@@ -114,11 +114,6 @@ class Subject(models.Model):
         return self.name
 
 
-class ClassroomQuerySet(models.QuerySet):
-    def taught_by(self, teacher):
-        return self.filter(Q(teacher=teacher) | Q(subjects__teacher=teacher)).distinct()
-
-
 class Classroom(models.Model):
     """A class group such as "7A" in one school year, with its homeroom teacher."""
 
@@ -137,8 +132,6 @@ class Classroom(models.Model):
         verbose_name=_("homeroom teacher"),
         limit_choices_to={"role": Role.TEACHER},
     )
-
-    objects = ClassroomQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("classroom")

@@ -186,15 +186,6 @@ class TermGradeSheet:
     def changed_count(self) -> int:
         return sum(1 for row in self.rows if row.changed)
 
-    @property
-    def unpublished_count(self) -> int:
-        """Current students with a grade that has never been published."""
-        return sum(
-            1
-            for row in self.rows
-            if not row.is_published and row.grade.percent is not None
-        )
-
 
 def term_grade_sheet(classroom_subject: ClassroomSubject, term: Term) -> TermGradeSheet:
     """Every student's term grade, in six queries for any class size.

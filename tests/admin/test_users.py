@@ -1,13 +1,15 @@
 """The user admin: people, their classrooms, bulk actions, grade history."""
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.events import DEACTIVATED
 from accounts.models import Role, User
-from classrooms.models import Enrollment
+from classrooms.models import Classroom, Enrollment
 from grades.models import GradeChange
 from school import audit
 from school.audit import AuditEvent, Channel
@@ -307,3 +309,187 @@ class TestGradeHistory:
     ):
         url = reverse("admin:accounts_user_grade_history", args=[teacher.pk])
         assert admin_client_.get(url).status_code == 404
+
+
+STRONG_PASSWORD = "a-long-and-unusual-passphrase-42"
+
+
+# ---------------------------------------------------------------------------
+# Users
+
+
+def user_post(**overrides):
+    return {
+        "email": "new.person@example.org",
+        "given_name": "New",
+        "family_name": "Person",
+        "role": Role.TEACHER,
+        "language": "es",
+        "usable_password": "true",
+        "password1": STRONG_PASSWORD,
+        "password2": STRONG_PASSWORD,
+        "_save": "Save",
+        **overrides,
+    }
+
+
+def test_the_admin_creates_a_user_through_the_add_form(admin_client_):
+    response = admin_client_.post(
+        admin_url(User, "add"), user_post(email="New.Person@Example.org")
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new.person@example.org")
+    assert (user.full_name, user.role, user.language) == (
+        "New Person",
+        Role.TEACHER,
+        "es",
+    )
+    assert user.check_password(STRONG_PASSWORD)
+    assert not user.is_staff
+
+
+def test_a_user_can_be_created_without_a_usable_password(admin_client_):
+    response = admin_client_.post(
+        admin_url(User, "add"),
+        user_post(usable_password="false", password1="", password2=""),
+    )
+    assert response.status_code == 302
+    assert not User.objects.get(email="new.person@example.org").has_usable_password()
+
+
+def test_it_rejects_a_duplicate_email_in_another_case_when_adding_a_user(
+    admin_client_, teacher
+):
+    response = admin_client_.post(
+        admin_url(User, "add"), user_post(email="TOMAS@Example.ORG")
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "A user with this email address already exists."
+    ]
+    assert User.objects.filter(email__iexact="tomas@example.org").count() == 1
+
+
+def test_it_rejects_a_duplicate_email_in_another_case_when_changing_a_user(
+    admin_client_, teacher, other_teacher
+):
+    response = admin_client_.post(
+        admin_url(User, "change", other_teacher.pk),
+        {
+            "email": "Tomas@example.org",
+            "given_name": other_teacher.given_name,
+            "family_name": other_teacher.family_name,
+            "role": Role.TEACHER,
+            "language": "en",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "A user with this email address already exists."
+    ]
+    other_teacher.refresh_from_db()
+    assert other_teacher.email == "olga@example.org"
+
+
+def test_the_admin_role_changes_a_user_and_staff_follows_the_role(
+    admin_client_, teacher
+):
+    response = admin_client_.post(
+        admin_url(User, "change", teacher.pk),
+        {
+            "email": teacher.email,
+            "given_name": "Tomás T.",
+            "family_name": "Teacher",
+            "role": Role.ADMIN,
+            "language": "en",
+            "is_active": "on",
+            # Ignored: these fields are not in a school admin's form.
+            "is_staff": "",
+            "is_superuser": "on",
+        },
+    )
+    assert response.status_code == 302
+    teacher.refresh_from_db()
+    assert teacher.full_name == "Tomás T. Teacher"
+    assert teacher.is_staff
+    assert not teacher.is_superuser
+
+
+def test_permission_fields_are_for_superusers_only(client, admin, superuser, teacher):
+    client.force_login(admin)
+    form = client.get(admin_url(User, "change", teacher.pk)).context["adminform"].form
+    assert "email" in form.fields
+    assert not {"is_superuser", "groups", "user_permissions", "is_staff"} & set(
+        form.fields
+    )
+    client.force_login(superuser)
+    form = client.get(admin_url(User, "change", teacher.pk)).context["adminform"].form
+    assert {"is_superuser", "groups", "user_permissions"} <= set(form.fields)
+    assert "is_staff" not in form.fields
+
+
+def test_the_admin_role_cannot_change_a_superuser(admin_client_, superuser):
+    response = admin_client_.post(
+        admin_url(User, "change", superuser.pk),
+        {
+            "email": "ada.admin+takeover@example.org",
+            "given_name": superuser.given_name,
+            "family_name": superuser.family_name,
+            "role": Role.ADMIN,
+            "language": "en",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 403
+    assert (
+        admin_client_.get(
+            reverse("admin:auth_user_password_change", args=[superuser.pk])
+        ).status_code
+        == 403
+    )
+    superuser.refresh_from_db()
+    assert superuser.email == "sam.super@example.org"
+
+
+def test_the_deactivate_action_deactivates_and_keeps_records(
+    admin_client_, admin, student, teacher
+):
+    response = admin_client_.post(
+        admin_url(User, "changelist"),
+        {
+            "action": "deactivate_users",
+            ACTION_CHECKBOX_NAME: [str(student.pk), str(teacher.pk), str(admin.pk)],
+            "confirm": "yes",
+        },
+    )
+    assert response.status_code == 302
+    student.refresh_from_db()
+    teacher.refresh_from_db()
+    admin.refresh_from_db()
+    assert not student.is_active
+    assert not teacher.is_active
+    # Nobody locks themselves out by ticking their own row.
+    assert admin.is_active
+    assert Enrollment.objects.filter(student=student).exists()
+    assert Classroom.objects.filter(teacher=teacher).exists()
+    history = AuditEvent.objects.filter(actor_user=admin, code=DEACTIVATED)
+    assert {int(row.target_id) for row in history} == {student.pk, teacher.pk}
+    assert {row.channel for row in history} == {Channel.ADMIN}
+    assert audit.describe(history[0]) == "Deactivated: can no longer sign in."
+
+
+@pytest.mark.parametrize("staff_client", ["admin", "superuser"], indirect=True)
+def test_the_user_admin_offers_no_bulk_delete(staff_client):
+    response = staff_client.get(admin_url(User, "changelist"))
+    choices = dict(response.context["action_form"].fields["action"].choices)
+    assert "deactivate_users" in choices
+    assert "delete_selected" not in choices
+
+
+def test_the_user_list_filters_by_classroom(admin_client_, student, other_student):
+    classroom = Classroom.objects.get(name="7A")
+    response = admin_client_.get(
+        admin_url(User, "changelist"), {"classroom": str(classroom.pk)}
+    )
+    assert list(response.context["cl"].result_list) == [student]

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Advising, Role, User
+from bench import bulk_seed
 from classrooms.models import (
     Classroom,
     ClassroomSubject,
@@ -28,7 +29,6 @@ from grades.models import (
 )
 from grades.selectors import grade_bands
 from grades.term_grade_selectors import term_grade_sheet, term_inputs
-from school import bulk_seed
 from school.demo import DEFAULT_PASSWORD, school_year_bounds
 from tests import factories
 

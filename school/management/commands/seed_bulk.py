@@ -1,9 +1,9 @@
-"""District-size benchmark data: `school.bulk_seed` writes it, this reports it."""
+"""District-size benchmark data: `bench.bulk_seed` writes it, this reports it."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from school import bulk_seed
+from bench import bulk_seed
 
 REFUSAL = (
     "seed_bulk writes thousands of accounts sharing a known password; it runs only "
