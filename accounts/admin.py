@@ -11,14 +11,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.admin import csrf_protect_m, sensitive_post_parameters_m
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.html import format_html
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -37,11 +30,7 @@ from accounts.services import (
     users_deactivate,
     users_send_password_reset,
 )
-from classrooms import services as enrollment_services
-from classrooms.models import Classroom, Enrollment
-from grades.models import GradeChange
-from school.admin_actions import DateInput, confirm_action
-from school.admin_filters import RelatedIdListFilter
+from school.admin_actions import confirm_action
 from school.admin_import import RosterImportExportMixin
 from school.admin_services import ServiceAdminMixin, adopt
 from school.audit import Actor, Channel
@@ -86,31 +75,6 @@ class UserRoleChoicesMixin:
         return formfield
 
 
-class ClassroomListFilter(RelatedIdListFilter):
-    """Students enrolled in a classroom today: one query for the choices, one join.
-
-    A withdrawn student is no longer in the classroom's list.
-    """
-
-    title = _("classroom")
-    parameter_name = "classroom"
-    choices_queryset = Classroom.objects.select_related("school_year").order_by(
-        "-school_year__starts_on", "grade_level", "name"
-    )
-    # (student, classroom) is unique: the join cannot repeat a user.
-    field_path = "enrollments__classroom"
-
-    def queryset(self, request, queryset):
-        queryset = super().queryset(request, queryset)
-        if not self.value() or self.chosen_id is None:
-            return queryset
-        # One filter() call: the same join as the classroom's.
-        return queryset.filter(
-            Enrollment.current_q(prefix="enrollments__"),
-            enrollments__classroom_id=self.chosen_id,
-        )
-
-
 class CaseInsensitiveEmailMixin:
     """Say "already exists" on the email field itself, whatever the case typed."""
 
@@ -147,57 +111,15 @@ class UserChangeAdminForm(CaseInsensitiveEmailMixin, UserChangeForm):
         fields = "__all__"
 
 
-class MoveToClassroomForm(forms.Form):
-    classroom = forms.ModelChoiceField(
-        label=_("Classroom"),
-        queryset=Classroom.objects.select_related("school_year").order_by(
-            "-school_year__starts_on", "grade_level", "name"
-        ),
-    )
-    on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
-
-
-class WithdrawForm(forms.Form):
-    on = forms.DateField(
-        label=_("Withdrawn on"), widget=DateInput, initial=timezone.localdate
-    )
-
-
 class NoFieldsForm(forms.Form):
     pass
 
 
-def _names(users, limit=5):
+def names_list(users, limit=5):
     names = ", ".join(str(u) for u in users[:limit])
     if len(users) > limit:
         names += ", …"
     return names
-
-
-def _enrollment_message(outcome, done_message):
-    parts = [done_message % {"count": len(outcome.changed)}]
-    if outcome.already:
-        parts.append(
-            ngettext(
-                "%(count)d was already there: %(names)s.",
-                "%(count)d were already there: %(names)s.",
-                len(outcome.already),
-            )
-            % {"count": len(outcome.already), "names": _names(outcome.already)}
-        )
-    if outcome.not_students:
-        parts.append(
-            ngettext(
-                "%(count)d is not a student and was left alone: %(names)s.",
-                "%(count)d are not students and were left alone: %(names)s.",
-                len(outcome.not_students),
-            )
-            % {
-                "count": len(outcome.not_students),
-                "names": _names(outcome.not_students),
-            }
-        )
-    return " ".join(parts)
 
 
 @admin.register(User)
@@ -240,10 +162,11 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
-    student_fieldset = (_("Grades"), {"fields": ("grade_history_link",)})
+    # Added for students by the apps above (grades: the grade history link).
+    student_fieldsets: tuple = ()
     superuser_only_fields = ("is_superuser", "groups", "user_permissions")
     # is_staff follows the role (User.save); the dates are the system's.
-    readonly_fields = ("is_staff", "last_login", "date_joined", "grade_history_link")
+    readonly_fields = ("is_staff", "last_login", "date_joined")
     list_display = (
         "email",
         "family_name",
@@ -255,22 +178,16 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
         "last_login",
     )
     list_display_links = ("email", "family_name", "given_name")
-    list_filter = ("role", "is_active", "language", ClassroomListFilter)
+    list_filter = ("role", "is_active", "language")
     # full_name finds "Ana Cruz" typed in one go; the parts find each alone.
     search_fields = ("full_name", "given_name", "family_name", "email")
     ordering = person_ordering()
-    actions = [
-        "enroll_in_classroom",
-        "move_to_classroom",
-        "withdraw_from_classrooms",
-        "send_password_reset",
-        "deactivate_users",
-    ]
+    actions = ["send_password_reset", "deactivate_users"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and obj.role == Role.STUDENT:
-            fieldsets = (*fieldsets, self.student_fieldset)
+            fieldsets = (*fieldsets, *self.student_fieldsets)
         if request.user.is_superuser:
             return fieldsets
         trimmed = []
@@ -357,102 +274,6 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
     def delete_model(self, request, obj):
         user_delete(actor=self.actor(request), user=obj)
 
-    @admin.action(description=_("Enroll selected students in a classroom"))
-    def enroll_in_classroom(self, request, queryset):
-        def perform(data):
-            outcome = enrollment_services.enrollments_enroll(
-                actor=Actor.from_request(request, channel=Channel.ADMIN),
-                students=list(queryset),
-                classroom=data["classroom"],
-                enrolled_on=data["on"],
-            )
-            return _enrollment_message(
-                outcome,
-                ngettext(
-                    "%(count)d student was enrolled.",
-                    "%(count)d students were enrolled.",
-                    len(outcome.changed),
-                ),
-            )
-
-        return confirm_action(
-            self,
-            request,
-            queryset,
-            form_class=MoveToClassroomForm,
-            title=gettext("Enroll in a classroom"),
-            intro=gettext(
-                "Choose the classroom and the first day. Students already in it "
-                "are left as they are."
-            ),
-            submit_label=gettext("Enroll"),
-            perform=perform,
-        )
-
-    @admin.action(description=_("Move selected students to another classroom"))
-    def move_to_classroom(self, request, queryset):
-        def perform(data):
-            outcome = enrollment_services.enrollments_move(
-                actor=Actor.from_request(request, channel=Channel.ADMIN),
-                students=list(queryset),
-                classroom=data["classroom"],
-                on=data["on"],
-            )
-            return _enrollment_message(
-                outcome,
-                ngettext(
-                    "%(count)d student was moved.",
-                    "%(count)d students were moved.",
-                    len(outcome.changed),
-                ),
-            )
-
-        return confirm_action(
-            self,
-            request,
-            queryset,
-            form_class=MoveToClassroomForm,
-            title=gettext("Move to another classroom"),
-            intro=gettext(
-                "Each student is withdrawn, on the date chosen, from their other "
-                "classrooms of the same school year and enrolled in this one. "
-                "Their grades so far are kept."
-            ),
-            submit_label=gettext("Move"),
-            perform=perform,
-        )
-
-    @admin.action(description=_("Withdraw selected students from their classrooms"))
-    def withdraw_from_classrooms(self, request, queryset):
-        def perform(data):
-            outcome = enrollment_services.enrollments_withdraw(
-                actor=Actor.from_request(request, channel=Channel.ADMIN),
-                students=list(queryset),
-                on=data["on"],
-            )
-            return _enrollment_message(
-                outcome,
-                ngettext(
-                    "%(count)d student was withdrawn; their records are kept.",
-                    "%(count)d students were withdrawn; their records are kept.",
-                    len(outcome.changed),
-                ),
-            )
-
-        return confirm_action(
-            self,
-            request,
-            queryset,
-            form_class=WithdrawForm,
-            title=gettext("Withdraw from classrooms"),
-            intro=gettext(
-                "Each student is withdrawn from every classroom they are in on the "
-                "date chosen. Nothing is deleted: enrollments and grades are kept."
-            ),
-            submit_label=gettext("Withdraw"),
-            perform=perform,
-        )
-
     @admin.action(description=_("Send password reset emails"))
     def send_password_reset(self, request, queryset):
         def perform(data):
@@ -506,58 +327,6 @@ class UserAdmin(ServiceAdminMixin, RosterImportExportMixin, DjangoUserAdmin):
             ),
             submit_label=gettext("Deactivate"),
             perform=perform,
-        )
-
-    @admin.display(description=_("grade history"))
-    def grade_history_link(self, obj):
-        if obj is None or obj.pk is None:
-            return "—"
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:accounts_user_grade_history", args=[obj.pk]),
-            gettext("Every change of this student's scores and term grades"),
-        )
-
-    def get_urls(self):
-        urls = [
-            path(
-                "<id:object_id>/grade-history/",
-                self.admin_site.admin_view(self.grade_history_view),
-                name="accounts_user_grade_history",
-            )
-        ]
-        return urls + super().get_urls()
-
-    def grade_history_view(self, request, object_id):
-        if not request.user.has_perm("grades.view_gradechange"):
-            raise PermissionDenied
-        student = get_object_or_404(User, pk=object_id, role=Role.STUDENT)
-        changes = (
-            GradeChange.objects.filter(
-                Q(score__student=student) | Q(term_grade__student=student)
-            )
-            .select_related(
-                "changed_by",
-                "score__assessment__classroom_subject__subject",
-                "score__assessment__classroom_subject__classroom",
-                "term_grade__classroom_subject__subject",
-                "term_grade__classroom_subject__classroom",
-                "term_grade__term",
-            )
-            .order_by("-changed_at", "-pk")
-        )
-        page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("p"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Grade history of %(name)s") % {"name": student},
-            "opts": self.opts,
-            "original": student,
-            "student": student,
-            "page": page,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request, "admin/accounts/user/grade_history.html", context
         )
 
     def get_search_results(self, request, queryset, search_term):

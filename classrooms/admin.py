@@ -12,11 +12,15 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import UserRoleChoicesMixin
+from accounts import admin as accounts_admin
+from accounts.admin import UserRoleChoicesMixin, names_list
+from accounts.models import User
+from classrooms import services as enrollment_services
 from classrooms import structure
 from classrooms.models import (
     Classroom,
@@ -33,7 +37,8 @@ from classrooms.resources import (
 )
 from classrooms.structure import InlineChanges
 from classrooms.terms import term_lock, term_unlock
-from school.admin_actions import ReasonForm, confirm_action
+from school.admin_actions import DateInput, ReasonForm, confirm_action
+from school.admin_filters import RelatedIdListFilter
 from school.admin_import import RosterImportExportMixin
 from school.admin_services import ServiceAdminMixin
 from school.audit import Actor, Channel
@@ -429,3 +434,185 @@ class EnrollmentAdmin(
     search_fields = ("student__full_name", "student__email", "classroom__name")
     autocomplete_fields = ("student", "classroom")
     ordering = ("classroom__name", *person_ordering("student__"))
+
+
+# ---------------------------------------------------------------------------
+# The user admin, with what classrooms add to it: which class a student is in
+# (a filter) and enrolling, moving and withdrawing students.
+
+
+class ClassroomListFilter(RelatedIdListFilter):
+    """Students enrolled in a classroom today: one query for the choices, one join.
+
+    A withdrawn student is no longer in the classroom's list.
+    """
+
+    title = _("classroom")
+    parameter_name = "classroom"
+    choices_queryset = Classroom.objects.select_related("school_year").order_by(
+        "-school_year__starts_on", "grade_level", "name"
+    )
+    # (student, classroom) is unique: the join cannot repeat a user.
+    field_path = "enrollments__classroom"
+
+    def queryset(self, request, queryset):
+        queryset = super().queryset(request, queryset)
+        if not self.value() or self.chosen_id is None:
+            return queryset
+        # One filter() call: the same join as the classroom's.
+        return queryset.filter(
+            Enrollment.current_q(prefix="enrollments__"),
+            enrollments__classroom_id=self.chosen_id,
+        )
+
+
+class MoveToClassroomForm(forms.Form):
+    classroom = forms.ModelChoiceField(
+        label=_("Classroom"),
+        queryset=Classroom.objects.select_related("school_year").order_by(
+            "-school_year__starts_on", "grade_level", "name"
+        ),
+    )
+    on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
+
+
+class WithdrawForm(forms.Form):
+    on = forms.DateField(
+        label=_("Withdrawn on"), widget=DateInput, initial=timezone.localdate
+    )
+
+
+def _enrollment_message(outcome, done_message):
+    parts = [done_message % {"count": len(outcome.changed)}]
+    if outcome.already:
+        parts.append(
+            ngettext(
+                "%(count)d was already there: %(names)s.",
+                "%(count)d were already there: %(names)s.",
+                len(outcome.already),
+            )
+            % {"count": len(outcome.already), "names": names_list(outcome.already)}
+        )
+    if outcome.not_students:
+        parts.append(
+            ngettext(
+                "%(count)d is not a student and was left alone: %(names)s.",
+                "%(count)d are not students and were left alone: %(names)s.",
+                len(outcome.not_students),
+            )
+            % {
+                "count": len(outcome.not_students),
+                "names": names_list(outcome.not_students),
+            }
+        )
+    return " ".join(parts)
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(accounts_admin.UserAdmin):
+    list_filter = (*accounts_admin.UserAdmin.list_filter, ClassroomListFilter)
+    actions = [
+        "enroll_in_classroom",
+        "move_to_classroom",
+        "withdraw_from_classrooms",
+        *accounts_admin.UserAdmin.actions,
+    ]
+
+    @admin.action(description=_("Enroll selected students in a classroom"))
+    def enroll_in_classroom(self, request, queryset):
+        def perform(data):
+            outcome = enrollment_services.enrollments_enroll(
+                actor=Actor.from_request(request, channel=Channel.ADMIN),
+                students=list(queryset),
+                classroom=data["classroom"],
+                enrolled_on=data["on"],
+            )
+            return _enrollment_message(
+                outcome,
+                ngettext(
+                    "%(count)d student was enrolled.",
+                    "%(count)d students were enrolled.",
+                    len(outcome.changed),
+                ),
+            )
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            form_class=MoveToClassroomForm,
+            title=gettext("Enroll in a classroom"),
+            intro=gettext(
+                "Choose the classroom and the first day. Students already in it "
+                "are left as they are."
+            ),
+            submit_label=gettext("Enroll"),
+            perform=perform,
+        )
+
+    @admin.action(description=_("Move selected students to another classroom"))
+    def move_to_classroom(self, request, queryset):
+        def perform(data):
+            outcome = enrollment_services.enrollments_move(
+                actor=Actor.from_request(request, channel=Channel.ADMIN),
+                students=list(queryset),
+                classroom=data["classroom"],
+                on=data["on"],
+            )
+            return _enrollment_message(
+                outcome,
+                ngettext(
+                    "%(count)d student was moved.",
+                    "%(count)d students were moved.",
+                    len(outcome.changed),
+                ),
+            )
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            form_class=MoveToClassroomForm,
+            title=gettext("Move to another classroom"),
+            intro=gettext(
+                "Each student is withdrawn, on the date chosen, from their other "
+                "classrooms of the same school year and enrolled in this one. "
+                "Their grades so far are kept."
+            ),
+            submit_label=gettext("Move"),
+            perform=perform,
+        )
+
+    @admin.action(description=_("Withdraw selected students from their classrooms"))
+    def withdraw_from_classrooms(self, request, queryset):
+        def perform(data):
+            outcome = enrollment_services.enrollments_withdraw(
+                actor=Actor.from_request(request, channel=Channel.ADMIN),
+                students=list(queryset),
+                on=data["on"],
+            )
+            return _enrollment_message(
+                outcome,
+                ngettext(
+                    "%(count)d student was withdrawn; their records are kept.",
+                    "%(count)d students were withdrawn; their records are kept.",
+                    len(outcome.changed),
+                ),
+            )
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            form_class=WithdrawForm,
+            title=gettext("Withdraw from classrooms"),
+            intro=gettext(
+                "Each student is withdrawn from every classroom they are in on the "
+                "date chosen. Nothing is deleted: enrollments and grades are kept."
+            ),
+            submit_label=gettext("Withdraw"),
+            perform=perform,
+        )

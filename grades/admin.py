@@ -11,14 +11,20 @@ their next load. The grade change log itself is read-only.
 import structlog
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms.models import BaseModelFormSet
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.admin import UserRoleChoicesMixin
 from accounts.models import Role, User
+from classrooms import admin as classrooms_admin
 from classrooms.models import Classroom, Term
 from grades.models import (
     Assessment,
@@ -828,3 +834,72 @@ class GradeChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# ---------------------------------------------------------------------------
+# The user admin, with what the gradebook adds to it: a student's grade history.
+
+HISTORY_PAGE_SIZE = 100
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(classrooms_admin.UserAdmin):
+    student_fieldsets = ((_("Grades"), {"fields": ("grade_history_link",)}),)
+    readonly_fields = (
+        *classrooms_admin.UserAdmin.readonly_fields,
+        "grade_history_link",
+    )
+
+    @admin.display(description=_("grade history"))
+    def grade_history_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:accounts_user_grade_history", args=[obj.pk]),
+            gettext("Every change of this student's scores and term grades"),
+        )
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<id:object_id>/grade-history/",
+                self.admin_site.admin_view(self.grade_history_view),
+                name="accounts_user_grade_history",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def grade_history_view(self, request, object_id):
+        if not request.user.has_perm("grades.view_gradechange"):
+            raise PermissionDenied
+        student = get_object_or_404(User.objects.students(), pk=object_id)
+        changes = (
+            GradeChange.objects.filter(
+                Q(score__student=student) | Q(term_grade__student=student)
+            )
+            .select_related(
+                "changed_by",
+                "score__assessment__classroom_subject__subject",
+                "score__assessment__classroom_subject__classroom",
+                "term_grade__classroom_subject__subject",
+                "term_grade__classroom_subject__classroom",
+                "term_grade__term",
+            )
+            .order_by("-changed_at", "-pk")
+        )
+        page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Grade history of %(name)s") % {"name": student},
+            "opts": self.opts,
+            "original": student,
+            "student": student,
+            "page": page,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/accounts/user/grade_history.html", context
+        )

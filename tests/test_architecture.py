@@ -33,14 +33,7 @@ def test_no_contract_ignores_an_import():
 @pytest.mark.parametrize(
     "contract",
     [
-        pytest.param(
-            "apps",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="accounts.admin still imports classrooms and grades "
-                "(enrollment actions, grade history view on the user admin)",
-            ),
-        ),
+        "apps",
         "policies",
         "school-helpers",
         "school-wiring",

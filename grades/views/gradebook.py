@@ -188,7 +188,7 @@ def _not_saved(count: int) -> str:
 
 
 def autosave_messages() -> dict[str, str]:
-    """The grid script's texts, translated (keys listed in static/js/gradebook/messages.js).
+    """The grid script's texts, translated (keys in static/js/gradebook/messages.js).
 
     Plural texts go as their one and other forms; the script picks one by count.
     """
